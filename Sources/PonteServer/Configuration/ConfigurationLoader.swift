@@ -1,0 +1,220 @@
+import Foundation
+import PonteProviders
+import Yams
+
+/// Values given on the command line; nil means "not given".
+public struct CommandLineOverrides: Sendable {
+    public var host: String?
+    public var port: Int?
+    public var database: String?
+    public var configFile: String?
+    public var logLevel: String?
+
+    public init(host: String? = nil, port: Int? = nil, database: String? = nil, configFile: String? = nil, logLevel: String? = nil) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.configFile = configFile
+        self.logLevel = logLevel
+    }
+}
+
+/// A configuration that cannot be loaded, with a message that says what to fix.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Builds a `HubConfiguration`: flags win, then environment variables, then the YAML file, then defaults.
+///
+/// The YAML file has the shape of `config/integrations.yaml` (a `server:` section and an
+/// `integrations:` section); `${VAR}` and `${VAR:-default}` in its values are replaced from the
+/// environment. A provider with `enabled: false` in the file stays off whatever else is set.
+public enum ConfigurationLoader {
+    public static func load(
+        flags: CommandLineOverrides,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> HubConfiguration {
+        let env = environment.filter { !$0.value.isEmpty }
+        var file = ConfigFile.empty
+        if let path = flags.configFile ?? env["PONTE_CONFIG"] {
+            file = try ConfigFile.read(path: path, environment: env)
+        }
+
+        var config = HubConfiguration()
+        func pick<T>(_ key: String, flag: T?, envName: String, fileValue: T?, parse: (String) -> T?, apply: (T) -> Void) throws(ConfigurationError) {
+            if let flag {
+                apply(flag)
+                config.sources[key] = "flag"
+            } else if let raw = env[envName] {
+                guard let value = parse(raw) else {
+                    throw ConfigurationError(message: "\(envName)='\(raw)' is not valid for \(key)")
+                }
+                apply(value)
+                config.sources[key] = "env \(envName)"
+            } else if let fileValue {
+                apply(fileValue)
+                config.sources[key] = "file"
+            } else {
+                config.sources[key] = "default"
+            }
+        }
+        let string: (String) -> String? = { $0 }
+        try pick("host", flag: flags.host, envName: "PONTE_HOST", fileValue: file.server["host"], parse: string) { config.host = $0 }
+        try pick("port", flag: flags.port, envName: "PONTE_PORT", fileValue: try file.serverInt("port"), parse: { Int($0) }) { config.port = $0 }
+        try pick("database", flag: flags.database, envName: "PONTE_DATABASE_URL", fileValue: file.server["database"], parse: string) { config.database = $0 }
+        try pick("public_url", flag: nil, envName: "PONTE_PUBLIC_URL", fileValue: file.server["public_url"], parse: string) { config.publicURL = $0 }
+        try pick("max_body_bytes", flag: nil, envName: "PONTE_MAX_BODY_BYTES", fileValue: try file.serverInt("max_body_bytes"), parse: { Int($0) }) { config.maxBodyBytes = $0 }
+        try pick("jwt_secret", flag: nil, envName: "PONTE_JWT_SECRET", fileValue: file.server["jwt_secret"], parse: string) { config.jwtSecret = $0 }
+        try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }
+        try pick("log_level", flag: flags.logLevel, envName: "PONTE_LOG_LEVEL", fileValue: file.server["log_level"], parse: string) { config.logLevel = $0 }
+
+        for secret in ProviderSecret.all {
+            guard file.isEnabled(secret.section) else {
+                config.sources[secret.label] = "file (provider disabled)"
+                continue
+            }
+            try pick(secret.label, flag: nil, envName: secret.environmentName, fileValue: file.integration(secret.section, secret.fileKeys), parse: string) {
+                config.secrets[keyPath: secret.keyPath] = $0
+            }
+        }
+        return config
+    }
+}
+
+/// One provider setting: its environment variable, where it sits in the YAML file, and its field.
+struct ProviderSecret: Sendable {
+    let label: String
+    let environmentName: String
+    let section: [String]  // alternative section names in `integrations:`
+    let fileKeys: [String]  // alternative keys within the section
+    nonisolated(unsafe) let keyPath: WritableKeyPath<WebhookSecrets, String?>
+    /// False for values that are not secret (URLs).
+    let isSecret: Bool
+
+    static let all: [ProviderSecret] = [
+        .init(label: "stripe.webhook_secret", environmentName: "STRIPE_WEBHOOK_SECRET", section: ["stripe"], fileKeys: ["webhook_secret"], keyPath: \.stripe, isSecret: true),
+        .init(label: "square.webhook_signature_key", environmentName: "SQUARE_WEBHOOK_SIGNATURE_KEY", section: ["square"], fileKeys: ["webhook_signature_key", "signature_key"], keyPath: \.squareSignatureKey, isSecret: true),
+        .init(label: "square.webhook_url", environmentName: "SQUARE_WEBHOOK_URL", section: ["square"], fileKeys: ["webhook_url", "notification_url"], keyPath: \.squareNotificationURL, isSecret: false),
+        .init(label: "quickbooks.webhook_token", environmentName: "QUICKBOOKS_WEBHOOK_TOKEN", section: ["quickbooks"], fileKeys: ["webhook_token", "verifier_token"], keyPath: \.quickbooks, isSecret: true),
+        .init(label: "twilio.auth_token", environmentName: "TWILIO_AUTH_TOKEN", section: ["twilio", "whatsapp"], fileKeys: ["auth_token"], keyPath: \.twilio, isSecret: true),
+        .init(label: "ifood.client_secret", environmentName: "IFOOD_CLIENT_SECRET", section: ["ifood"], fileKeys: ["client_secret"], keyPath: \.ifood, isSecret: true),
+        .init(label: "asaas.webhook_token", environmentName: "ASAAS_WEBHOOK_TOKEN", section: ["asaas"], fileKeys: ["webhook_token"], keyPath: \.asaas, isSecret: true),
+        .init(label: "mailchimp.webhook_secret", environmentName: "MAILCHIMP_WEBHOOK_SECRET", section: ["mailchimp"], fileKeys: ["webhook_secret"], keyPath: \.mailchimp, isSecret: true),
+        .init(label: "standard.webhook_secret", environmentName: "STANDARD_WEBHOOK_SECRET", section: ["standard"], fileKeys: ["webhook_secret"], keyPath: \.standard, isSecret: true),
+    ]
+}
+
+/// The parsed YAML file, with `${VAR}` already substituted.
+struct ConfigFile {
+    var server: [String: String]
+    var integrations: [String: [String: String]]
+
+    static let empty = ConfigFile(server: [:], integrations: [:])
+
+    static func read(path: String, environment: [String: String]) throws(ConfigurationError) -> ConfigFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(message: "cannot read the config file '\(path)': \(error.localizedDescription)")
+        }
+        return try parse(text, origin: path, environment: environment)
+    }
+
+    static func parse(_ text: String, origin: String, environment: [String: String]) throws(ConfigurationError) -> ConfigFile {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(message: "the config file '\(origin)' is not valid YAML: \(error)")
+        }
+        guard let root else { return .empty }
+        guard let top = root as? [String: Any] else {
+            throw ConfigurationError(message: "the config file '\(origin)' must be a mapping with 'server:' and/or 'integrations:'")
+        }
+        var file = ConfigFile.empty
+        if let server = top["server"] {
+            file.server = try scalars(server, path: "server", environment: environment)
+        }
+        if let integrations = top["integrations"] {
+            guard let map = integrations as? [String: Any] else {
+                throw ConfigurationError(message: "'integrations' must be a mapping of provider name to settings")
+            }
+            for (name, settings) in map {
+                file.integrations[name] = try scalars(settings, path: "integrations.\(name)", environment: environment)
+            }
+        }
+        return file
+    }
+
+    /// Flattens one level of a mapping into strings, substituting `${VAR}`. Nested mappings are
+    /// kept out (e.g. `fiscal.sat`) because no setting read here lives there.
+    private static func scalars(_ value: Any, path: String, environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+        guard let map = value as? [String: Any] else {
+            throw ConfigurationError(message: "'\(path)' must be a mapping")
+        }
+        var out: [String: String] = [:]
+        for (key, item) in map {
+            switch item {
+            case let text as String:
+                // A `${VAR}` left empty means "not set here", so later defaults still apply.
+                let value = substitute(text, environment: environment)
+                if !value.isEmpty { out[key] = value }
+            case let number as Int: out[key] = String(number)
+            case let flag as Bool: out[key] = flag ? "true" : "false"
+            case let number as Double: out[key] = String(number)
+            default: continue
+            }
+        }
+        return out
+    }
+
+    /// Replaces `${NAME}` and `${NAME:-fallback}`; an unset name becomes the fallback or "".
+    static func substitute(_ text: String, environment: [String: String]) -> String {
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            result += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                result += rest[open.lowerBound...]
+                return result
+            }
+            let inner = rest[open.upperBound..<close]
+            if let separator = inner.range(of: ":-") {
+                let name = String(inner[..<separator.lowerBound])
+                result += environment[name] ?? String(inner[separator.upperBound...])
+            } else {
+                result += environment[String(inner)] ?? ""
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        result += rest
+        return result
+    }
+
+    func serverInt(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let raw = server[key], !raw.isEmpty else { return nil }
+        guard let value = Int(raw) else {
+            throw ConfigurationError(message: "server.\(key) in the config file is '\(raw)', not a whole number")
+        }
+        return value
+    }
+
+    func isEnabled(_ sections: [String]) -> Bool {
+        for section in sections {
+            if let enabled = integrations[section]?["enabled"], enabled == "false" { return false }
+        }
+        return true
+    }
+
+    func integration(_ sections: [String], _ keys: [String]) -> String? {
+        for section in sections {
+            for key in keys {
+                if let value = integrations[section]?[key], !value.isEmpty { return value }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import PonteProviders
+import PonteStore
+
+/// Everything `ponte serve` needs, after flags, environment, the YAML file and defaults are merged.
+public struct HubConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// A SQLite file path or a `postgres://` URL.
+    public var database: String = "./data/ponte.sqlite"
+    /// The URL providers call, e.g. `https://hub.example.com`; Square and Twilio sign it.
+    public var publicURL: String?
+    /// Largest webhook body accepted, in bytes.
+    public var maxBodyBytes: Int = 1 << 20
+    /// HS256 key for admin tokens; when nil, a random key kept in `<data dir>/jwt-secret`.
+    public var jwtSecret: String?
+    /// Where local state lives (the JWT key file); defaults to the SQLite file's directory, or `./data`.
+    public var dataDirectory: String?
+    public var logLevel: String = "info"
+    public var secrets = WebhookSecrets()
+    /// Where each value came from (`flag`, `env PONTE_PORT`, `file`, `default`), for `config check`.
+    public var sources: [String: String] = [:]
+
+    public init() {}
+
+    /// The parsed database location.
+    public func databaseLocation() throws(DatabaseLocationError) -> DatabaseLocation {
+        try DatabaseLocation(parsing: database)
+    }
+
+    /// The directory for local state files.
+    public var resolvedDataDirectory: String {
+        if let dataDirectory { return dataDirectory }
+        if case .sqlite(let path)? = try? databaseLocation() {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().path
+        }
+        return "./data"
+    }
+
+    /// Problems that make this configuration unusable; empty when it is valid.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if !(1...65535).contains(port) && port != 0 {
+            problems.append("port \(port) is out of range; use 1-65535")
+        }
+        if host.isEmpty { problems.append("host is empty") }
+        do { _ = try databaseLocation() } catch { problems.append("database: \(error.message)") }
+        if let publicURL {
+            if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
+                // fine
+            } else {
+                problems.append("public URL '\(publicURL)' is not an http(s) URL like https://hub.example.com")
+            }
+        }
+        if maxBodyBytes < 1024 { problems.append("max body size \(maxBodyBytes) is below 1024 bytes") }
+        if let jwtSecret, jwtSecret.utf8.count < 32 {
+            problems.append("PONTE_JWT_SECRET is shorter than 32 bytes; use e.g. `openssl rand -hex 32`")
+        }
+        if let standard = secrets.standard, StandardWebhookSignature.key(fromSecret: standard) == nil {
+            problems.append("STANDARD_WEBHOOK_SECRET is not whsec_ followed by base64")
+        }
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
+            problems.append("log level '\(logLevel)' is unknown; use trace, debug, info, notice, warning, error or critical")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,46 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PonteStore
+
+/// `/health`, `/ready` and `/metrics`.
+struct OperationsController: Sendable {
+    let database: any StoreDatabase
+    let metrics: HubMetrics
+    let expectedSchemaVersion: Int
+
+    func addRoutes(to router: Router<PonteRequestContext>) {
+        router.get("/health") { _, _ in
+            WebhookController.json("{\"status\":\"ok\"}")
+        }
+        router.get("/ready", use: ready)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+            )
+        }
+    }
+
+    /// Ready when the database answers and every migration is applied.
+    @Sendable func ready(_ request: Request, context: PonteRequestContext) async throws -> Response {
+        let version: Int
+        do {
+            version = try await database.schemaVersion()
+        } catch {
+            context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
+            return WebhookController.json(
+                "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"the database is unreachable\"}",
+                status: .serviceUnavailable
+            )
+        }
+        guard version >= expectedSchemaVersion else {
+            return WebhookController.json(
+                "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"schema version \(version) of \(expectedSchemaVersion); run `ponte migrate`\"}",
+                status: .serviceUnavailable
+            )
+        }
+        return WebhookController.json("{\"status\":\"ready\",\"database\":\"\(database.kind)\",\"schema_version\":\(version)}")
+    }
+}

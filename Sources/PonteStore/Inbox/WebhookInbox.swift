@@ -1,0 +1,161 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Stores verified webhooks durably, committing many concurrent requests together.
+///
+/// Callers `store` their events and get an answer only after the batch holding them has
+/// committed (group commit): one transaction and one fsync serve a whole batch, so
+/// acknowledging after commit stays cheap under load. While a batch is being written, new
+/// arrivals queue up and form the next batch.
+///
+/// `run()` must be running for `store` to make progress. On graceful shutdown it stops
+/// taking new events, finishes what is queued, and returns.
+public final class WebhookInbox: Service, Sendable {
+    /// Called after every committed batch, for metrics.
+    public typealias CommitObserver = @Sendable (_ rows: Int, _ seconds: Double) -> Void
+
+    private struct Submission {
+        let records: [NewInboxRecord]
+        let continuation: CheckedContinuation<[InboxStoreOutcome], any Error>
+    }
+
+    private struct State {
+        var queue: [Submission] = []
+        var writing = 0
+        var closed = false
+    }
+
+    private let database: any StoreDatabase
+    private let maxBatchRows: Int
+    private let onCommit: CommitObserver
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    /// - Parameters:
+    ///   - maxBatchRows: rows per transaction at most (default 256).
+    public init(database: any StoreDatabase, maxBatchRows: Int = 256, logger: Logger, onCommit: @escaping CommitObserver = { _, _ in }) {
+        self.database = database
+        self.maxBatchRows = maxBatchRows
+        self.onCommit = onCommit
+        self.logger = logger
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Stores the events of one request, returning once they are committed.
+    ///
+    /// Events already stored, or repeated within the request, come back as duplicates with the
+    /// id first stored.
+    public func store(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = state.withLock { state in
+                guard !state.closed else { return false }
+                state.queue.append(Submission(records: records, continuation: continuation))
+                return true
+            }
+            if accepted {
+                wake.yield()
+            } else {
+                continuation.resume(throwing: StoreError("the inbox is shutting down"))
+            }
+        }
+    }
+
+    public func run() async throws {
+        let limit = database.maxConcurrentWrites
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                for await _ in wakeups {
+                    while let batch = takeBatch(limit: limit) {
+                        group.addTask {
+                            await self.write(batch)
+                            self.state.withLock { $0.writing -= 1 }
+                            self.wake.yield()
+                        }
+                    }
+                    let done = state.withLock { $0.closed && $0.queue.isEmpty && $0.writing == 0 }
+                    if done { break }
+                }
+            } onGracefulShutdown: {
+                self.state.withLock { $0.closed = true }
+                self.wake.yield()
+            }
+        }
+        // Cancelled before the queue drained: fail what is left so no caller waits forever.
+        let leftover = state.withLock { state -> [Submission] in
+            state.closed = true
+            defer { state.queue.removeAll() }
+            return state.queue
+        }
+        for submission in leftover {
+            submission.continuation.resume(throwing: StoreError("the inbox stopped before storing this event"))
+        }
+    }
+
+    // MARK: Batching
+
+    private func takeBatch(limit: Int) -> [Submission]? {
+        state.withLock { state in
+            guard state.writing < limit, !state.queue.isEmpty else { return nil }
+            var rows = 0
+            var count = 0
+            for submission in state.queue {
+                if count > 0 && rows + submission.records.count > maxBatchRows { break }
+                rows += submission.records.count
+                count += 1
+            }
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            state.writing += 1
+            return batch
+        }
+    }
+
+    private func write(_ batch: [Submission]) async {
+        // Events repeated inside the batch are stored once; later copies become duplicates of it.
+        var unique: [NewInboxRecord] = []
+        var firstIndex: [InboxKey: Int] = [:]
+        var slots: [[Int]] = []  // per submission, per record: index into `unique`
+        var repeated: [[Bool]] = []
+        for submission in batch {
+            var indexes: [Int] = []
+            var flags: [Bool] = []
+            for record in submission.records {
+                let key = InboxKey(provider: record.provider, eventID: record.eventID)
+                if let index = firstIndex[key] {
+                    indexes.append(index)
+                    flags.append(true)
+                } else {
+                    firstIndex[key] = unique.count
+                    indexes.append(unique.count)
+                    flags.append(false)
+                    unique.append(record)
+                }
+            }
+            slots.append(indexes)
+            repeated.append(flags)
+        }
+
+        let started = ContinuousClock.now
+        let outcomes: [InboxStoreOutcome]
+        do {
+            outcomes = try await database.insertInbox(unique)
+        } catch {
+            logger.error("webhook batch not stored", metadata: ["rows": "\(unique.count)", "error": "\(error)"])
+            for submission in batch { submission.continuation.resume(throwing: error) }
+            return
+        }
+        let elapsed = ContinuousClock.now - started
+        onCommit(unique.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+
+        for (position, submission) in batch.enumerated() {
+            let answer = zip(slots[position], repeated[position]).map { index, isRepeat in
+                let outcome = outcomes[index]
+                return isRepeat ? InboxStoreOutcome(id: outcome.id, duplicate: true) : outcome
+            }
+            submission.continuation.resume(returning: answer)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import NIOCore
+import PonteCore
+import SQLiteNIO
+import ServiceLifecycle
+
+/// The embedded store: one SQLite file in WAL mode, with a single writer connection
+/// (`synchronous=FULL`, so a commit survives power loss) and a separate reader connection.
+public final class SQLiteStore: StoreDatabase {
+    public let kind = "sqlite"
+    public let maxConcurrentWrites = 1
+    public let path: String
+
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    private let logger: Logger
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self.logger = logger
+    }
+
+    /// Opens (creating the file and its directory if needed) the database at `path`.
+    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create the database directory '\(directory)': \(error.localizedDescription)")
+        }
+        let writer: SQLiteConnection
+        do {
+            writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError("cannot open the SQLite database '\(path)': \(error)")
+        }
+        _ = try await writer.query("PRAGMA journal_mode=WAL")
+        _ = try await writer.query("PRAGMA synchronous=FULL")
+        _ = try await writer.query("PRAGMA busy_timeout=10000")
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        _ = try await reader.query("PRAGMA busy_timeout=10000")
+        return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
+    }
+
+    // MARK: Lifecycle
+
+    public func run() async throws {
+        // Nothing to drive: wait for shutdown, then close both connections.
+        try? await gracefulShutdown()
+        try? await reader.close()
+        try? await writer.close()
+    }
+
+    // MARK: Migrations
+
+    public func migrate(logger: Logger) async throws -> [String] {
+        _ = try await writer.query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        )
+        var applied: [String] = []
+        for migration in Migrations.pending(after: try await schemaVersion(on: writer)) {
+            _ = try await writer.query("BEGIN IMMEDIATE")
+            do {
+                for statement in migration.sqlite {
+                    _ = try await writer.query(statement)
+                }
+                _ = try await writer.query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [.integer(migration.version), .text(migration.name), .integer(Int(Date().timeIntervalSince1970))]
+                )
+                _ = try await writer.query("COMMIT")
+            } catch {
+                _ = try? await writer.query("ROLLBACK")
+                throw StoreError("migration \(migration.version) (\(migration.name)) failed: \(error)")
+            }
+            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            applied.append(migration.name)
+        }
+        return applied
+    }
+
+    public func schemaVersion() async throws -> Int {
+        try await schemaVersion(on: reader)
+    }
+
+    private func schemaVersion(on connection: SQLiteConnection) async throws -> Int {
+        let exists = try await connection.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        )
+        guard !exists.isEmpty else { return 0 }
+        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        return rows.first?.column("version")?.integer.map { Int($0) } ?? 0
+    }
+
+    // MARK: Inbox
+
+    public func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
+        guard !records.isEmpty else { return [] }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(records.count * InboxSQL.fieldsPerRow)
+        for record in records {
+            binds.append(.text(record.id))
+            binds.append(.text(record.provider))
+            binds.append(.text(record.eventID))
+            binds.append(.text(record.eventType))
+            binds.append(.text(WebhookStatus.pending.rawValue))
+            binds.append(.integer(Int(record.receivedAt)))
+            binds.append(.text(record.headersJSON))
+            binds.append(.blob(record.body))
+        }
+        // One statement is one transaction and one WAL fsync for the whole batch.
+        let inserted = try await writer.query(InboxSQL.insert(rows: records.count) { _ in "?" }, binds)
+        let insertedIDs = Set(inserted.compactMap { $0.columns.first?.data.string })
+        if insertedIDs.count == records.count {
+            return records.map { InboxStoreOutcome(id: $0.id, duplicate: false) }
+        }
+        let duplicates = records.filter { !insertedIDs.contains($0.id) }
+        var pairBinds: [SQLiteData] = []
+        for record in duplicates {
+            pairBinds.append(.text(record.provider))
+            pairBinds.append(.text(record.eventID))
+        }
+        let rows = try await writer.query(InboxSQL.existing(pairs: duplicates.count) { _ in "?" }, pairBinds)
+        var existing: [InboxKey: String] = [:]
+        for row in rows {
+            let columns = row.columns
+            guard columns.count == 3, let provider = columns[0].data.string, let eventID = columns[1].data.string,
+                let id = columns[2].data.string
+            else { continue }
+            existing[InboxKey(provider: provider, eventID: eventID)] = id
+        }
+        return try records.map { record in
+            if insertedIDs.contains(record.id) { return InboxStoreOutcome(id: record.id, duplicate: false) }
+            guard let id = existing[InboxKey(provider: record.provider, eventID: record.eventID)] else {
+                throw StoreError("event \(record.provider)/\(record.eventID) was neither inserted nor found")
+            }
+            return InboxStoreOutcome(id: id, duplicate: true)
+        }
+    }
+
+    public func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] {
+        let (sql, binds) = InboxSQL.list(query) { _ in "?" }
+        let rows = try await reader.query(sql, binds.map { .text($0) })
+        return try rows.map { try Self.summary(from: $0.columns) }
+    }
+
+    public func inboxEntry(id: String) async throws -> InboxEntry? {
+        let rows = try await reader.query(InboxSQL.entry(placeholder: "?"), [.text(id)])
+        guard let columns = rows.first?.columns else { return nil }
+        let summary = try Self.summary(from: columns)
+        guard columns.count == 10, let headers = columns[8].data.string else {
+            throw StoreError("webhook \(id) has an unreadable row")
+        }
+        let body: ByteBuffer
+        switch columns[9].data {
+        case .blob(let buffer): body = buffer
+        case .text(let text): body = ByteBuffer(string: text)
+        default: body = ByteBuffer()
+        }
+        return InboxEntry(summary: summary, headersJSON: headers, body: body)
+    }
+
+    private static func summary(from columns: [SQLiteColumn]) throws -> InboxSummary {
+        guard columns.count >= 8,
+            let id = columns[0].data.string,
+            let provider = columns[1].data.string,
+            let eventID = columns[2].data.string,
+            let eventType = columns[3].data.string,
+            let status = columns[4].data.string.flatMap(WebhookStatus.init(rawValue:)),
+            let receivedAt = columns[5].data.integer,
+            let attempts = columns[6].data.integer
+        else {
+            throw StoreError("unreadable webhook_inbox row")
+        }
+        return InboxSummary(
+            id: id, provider: provider, eventID: eventID, eventType: eventType, status: status,
+            receivedAt: Int64(receivedAt), attempts: Int(attempts), lastError: columns[7].data.string
+        )
+    }
+}
+
+/// The deduplication key of a stored webhook.
+struct InboxKey: Hashable {
+    let provider: String
+    let eventID: String
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import PonteServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub: webhook endpoints, admin API, /health, /ready and /metrics.",
+        discussion: """
+            Migrations are applied before the port opens. SIGTERM or SIGINT stops accepting \
+            connections, finishes in-flight requests, commits queued events and closes the database.
+            Provider secrets come from the environment (STRIPE_WEBHOOK_SECRET, SQUARE_WEBHOOK_SIGNATURE_KEY, \
+            QUICKBOOKS_WEBHOOK_TOKEN, TWILIO_AUTH_TOKEN, IFOOD_CLIENT_SECRET, ASAAS_WEBHOOK_TOKEN, \
+            MAILCHIMP_WEBHOOK_SECRET, STANDARD_WEBHOOK_SECRET) or the YAML file. `ponte config check` \
+            shows what is in effect.
+            """
+    )
+
+    @OptionGroup var options: HubOptions
+
+    func run() async throws {
+        let configuration = try loadConfiguration(options)
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        do {
+            let app = try await buildApplication(configuration: configuration, logger: logger)
+            try await app.runService()
+        } catch {
+            logger.critical("ponte stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,302 @@
+"""Shared helpers for the Python tests: start a real `ponte serve`, give it a fresh
+database, mint tokens, sign Stripe payloads with the standard library.
+
+Environment:
+  PONTE_BIN            the binary (default: .build/debug/ponte under the repository root)
+  PONTE_TEST_DATABASE  a SQLite file path or a postgres:// URL (default: a SQLite file
+                       in a temporary directory). For PostgreSQL a fresh database
+                       (CREATE DATABASE <prefix>_<random>) is made on that server and
+                       dropped afterwards, so runs never share the hub's tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import glob
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Provider secret variables the hub reads; stripped from the inherited environment
+# so that only what a test sets is configured.
+PROVIDER_SECRET_VARS = (
+    "STRIPE_WEBHOOK_SECRET",
+    "SQUARE_WEBHOOK_SIGNATURE_KEY",
+    "SQUARE_WEBHOOK_URL",
+    "QUICKBOOKS_WEBHOOK_TOKEN",
+    "TWILIO_AUTH_TOKEN",
+    "IFOOD_CLIENT_SECRET",
+    "ASAAS_WEBHOOK_TOKEN",
+    "MAILCHIMP_WEBHOOK_SECRET",
+    "STANDARD_WEBHOOK_SECRET",
+)
+PONTE_VARS = (
+    "PONTE_HOST",
+    "PONTE_PORT",
+    "PONTE_DATABASE_URL",
+    "PONTE_CONFIG",
+    "PONTE_PUBLIC_URL",
+    "PONTE_JWT_SECRET",
+)
+
+
+def ponte_bin() -> str:
+    path = os.environ.get("PONTE_BIN") or os.path.join(REPO_ROOT, ".build", "debug", "ponte")
+    if not os.path.isabs(path):
+        path = os.path.join(REPO_ROOT, path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def is_postgres(spec: str) -> bool:
+    return spec.startswith("postgres://") or spec.startswith("postgresql://")
+
+
+def _psql() -> str:
+    found = shutil.which("psql")
+    if found:
+        return found
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    if candidates:
+        return candidates[-1]
+    raise RuntimeError("psql not found (install postgresql-client or run scripts/postgres start)")
+
+
+def _with_dbname(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+class Database:
+    """A fresh database for one hub session: a SQLite file in a temporary
+    directory, or a new PostgreSQL database on the server named by spec."""
+
+    def __init__(self, spec: str | None = None, prefix: str = "ponte_interop"):
+        spec = spec if spec is not None else os.environ.get("PONTE_TEST_DATABASE", "")
+        self.kind = "postgres" if is_postgres(spec) else "sqlite"
+        self._tmpdir = None
+        self._admin_url = None
+        self._name = None
+        if self.kind == "postgres":
+            self._admin_url = spec
+            self._name = f"{prefix}_{secrets.token_hex(6)}"
+            self._sql(f'CREATE DATABASE "{self._name}"')
+            self.url = _with_dbname(spec, self._name)
+        elif spec:
+            # An explicit SQLite path: used as given (the caller owns freshness).
+            self.url = os.path.abspath(spec)
+        else:
+            self._tmpdir = tempfile.mkdtemp(prefix=f"{prefix}-")
+            self.url = os.path.join(self._tmpdir, "ponte.sqlite")
+
+    def _sql(self, statement: str) -> None:
+        subprocess.run(
+            [_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self._admin_url, "-c", statement],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def drop(self) -> None:
+        if self.kind == "postgres" and self._name:
+            try:
+                self._sql(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+            except subprocess.CalledProcessError as exc:  # report, do not mask the real result
+                print(f"warning: could not drop database {self._name}: {exc}")
+            self._name = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def describe(self) -> str:
+        return f"{self.kind}:{self.url}"
+
+
+def default_secrets() -> dict[str, str]:
+    """Fresh random secrets in each provider's own format."""
+    return {
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+        "SQUARE_WEBHOOK_SIGNATURE_KEY": secrets.token_urlsafe(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "STANDARD_WEBHOOK_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        "PONTE_JWT_SECRET": secrets.token_hex(32),
+    }
+
+
+class Hub:
+    """One `ponte serve` process on 127.0.0.1 with a log file."""
+
+    def __init__(self, database_url: str, secrets_env: dict[str, str], port: int | None = None,
+                 log_dir: str | None = None):
+        self.database_url = database_url
+        self.secrets = dict(secrets_env)
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir or tempfile.mkdtemp(prefix="ponte-hub-log-")
+        self.proc: subprocess.Popen | None = None
+        self.log_path: str | None = None
+        self._log_file = None
+        self.starts = 0
+
+    # -- environment -------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in PROVIDER_SECRET_VARS and k not in PONTE_VARS}
+        env.update(self.secrets)
+        env["PONTE_PUBLIC_URL"] = self.base_url
+        return env
+
+    # -- process -----------------------------------------------------------
+    def start(self, ready_timeout: float = 60.0) -> None:
+        binary = ponte_bin()
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError(f"ponte binary not found or not executable: {binary} (set PONTE_BIN)")
+        self.starts += 1
+        self.log_path = os.path.join(self.log_dir, f"hub-{self.port}-{self.starts}.log")
+        self._log_file = open(self.log_path, "wb")
+        cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--database", self.database_url]
+        self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self._log_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.log_dir)
+        self.wait_ready(ready_timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ponte serve exited with {self.proc.returncode} before /ready\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/ready", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+                    last = f"HTTP {resp.status}"
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code}"
+            except (urllib.error.URLError, ConnectionError, socket.timeout, OSError) as exc:
+                last = repr(exc)
+            time.sleep(0.1)
+        log = self.log_tail()
+        self.kill()
+        raise RuntimeError(f"GET /ready did not return 200 within {timeout:.0f}s (last: {last})\n{log}")
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM, then wait up to timeout seconds. Returns the exit code, or None
+        if the process had to be killed after the timeout."""
+        if self.proc is None:
+            return 0
+        code = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                code = None
+        else:
+            code = self.proc.returncode
+        self._close_log()
+        self.proc = None
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL, no grace."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def log_tail(self, max_bytes: int = 20000) -> str:
+        if not self.log_path or not os.path.exists(self.log_path):
+            return "(no hub log)"
+        if self._log_file is not None:
+            self._log_file.flush()
+        with open(self.log_path, "rb") as f:
+            data = f.read()
+        text = data[-max_bytes:].decode("utf-8", "replace")
+        return f"---- hub log ({self.log_path}, last {min(len(data), max_bytes)} bytes) ----\n{text}\n---- end of hub log ----"
+
+    # -- CLI ---------------------------------------------------------------
+    def token(self, role: str = "admin", extra_args: tuple[str, ...] = ()) -> str:
+        """`ponte token create --role ROLE` with the hub's PONTE_JWT_SECRET."""
+        result = subprocess.run([ponte_bin(), "token", "create", "--role", role, *extra_args],
+                                env=self.env(), capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise TokenError(f"ponte token create --role {role} exited {result.returncode}: "
+                             f"{result.stderr.strip() or result.stdout.strip()}")
+        token = result.stdout.strip().splitlines()[-1].strip() if result.stdout.strip() else ""
+        if token.count(".") != 2:
+            raise TokenError(f"ponte token create printed no JWT: {result.stdout!r}")
+        return token
+
+
+class TokenError(RuntimeError):
+    pass
+
+
+# -- Stripe signing with the standard library (PROVIDERS.md 1.1) -----------
+def stripe_signature_header(body: bytes, secret: str, timestamp: int | None = None) -> str:
+    ts = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode("utf-8"), f"{ts}.".encode() + body, hashlib.sha256)
+    return f"t={ts},v1={mac.hexdigest()}"
+
+
+def stripe_payment_intent_event(event_id: str, amount: int = 4990, created: int | None = None) -> bytes:
+    """A realistic payment_intent.succeeded event (~1.5 KiB, pretty-printed like Stripe's)."""
+    created = int(time.time()) if created is None else created
+    pi_id = "pi_" + hashlib.sha256(event_id.encode()).hexdigest()[:24]
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": created,
+        "data": {
+            "object": {
+                "id": pi_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_capturable": 0,
+                "amount_received": amount,
+                "capture_method": "automatic_async",
+                "client_secret": pi_id + "_secret_" + hashlib.md5(event_id.encode()).hexdigest()[:20],
+                "confirmation_method": "automatic",
+                "created": created - 3,
+                "currency": "brl",
+                "customer": "cus_Q1w2e3r4t5y6u7",
+                "description": "Pedido #1042 — Café São Jorge",
+                "latest_charge": "ch_" + pi_id[3:],
+                "livemode": False,
+                "metadata": {"order_id": "1042", "store": "loja-centro"},
+                "payment_method": "pm_1PxYz2AbCdEfGhIj",
+                "payment_method_types": ["card"],
+                "receipt_email": "cliente@example.com",
+                "status": "succeeded",
+            },
+        },
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": "req_" + pi_id[3:17], "idempotency_key": "order-1042-pay"},
+        "type": "payment_intent.succeeded",
+    }
+    return json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")
