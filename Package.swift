@@ -73,10 +73,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Load generators for the benchmarks.
+        .target(
+            name: "PonteBench",
+            dependencies: [
+                "PonteProviders",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ponte",
             dependencies: [
                 "PonteServer",
+                "PonteBench",
                 "PonteStore",
                 "PonteProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

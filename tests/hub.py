@@ -227,6 +227,11 @@ class Hub:
             self._log_file.close()
             self._log_file = None
 
+    def discard_logs(self) -> None:
+        """Removes the log directory (call when the run passed; keep logs of a failure)."""
+        self._close_log()
+        shutil.rmtree(self.log_dir, ignore_errors=True)
+
     def log_tail(self, max_bytes: int = 20000) -> str:
         if not self.log_path or not os.path.exists(self.log_path):
             return "(no hub log)"
@@ -241,7 +246,7 @@ class Hub:
     def token(self, role: str = "admin", extra_args: tuple[str, ...] = ()) -> str:
         """`ponte token create --role ROLE` with the hub's PONTE_JWT_SECRET."""
         result = subprocess.run([ponte_bin(), "token", "create", "--role", role, *extra_args],
-                                env=self.env(), capture_output=True, text=True, timeout=60)
+                                env=self.env(), capture_output=True, text=True, timeout=60, cwd=self.log_dir)
         if result.returncode != 0:
             raise TokenError(f"ponte token create --role {role} exited {result.returncode}: "
                              f"{result.stderr.strip() or result.stdout.strip()}")

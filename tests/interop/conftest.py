@@ -30,6 +30,10 @@ def hub():
         code = h.stop(timeout=10)
         tail = h.log_tail()
         database.drop()
+        if code == 0:
+            h.discard_logs()
+        else:
+            print(f"hub logs kept in {h.log_dir}")
         assert code == 0, (
             "graceful shutdown: after SIGTERM `ponte serve` should exit 0 within 10 s, "
             f"got {'no exit (killed)' if code is None else code}\n{tail}"

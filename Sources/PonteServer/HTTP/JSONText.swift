@@ -2,6 +2,13 @@
 enum JSONText {
     /// Appends `value` as a JSON string literal, escaping as RFC 8259 requires.
     static func appendString(_ value: String, to out: inout String) {
+        // Most values need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append("\"")
+            out.append(value)
+            out.append("\"")
+            return
+        }
         out.append("\"")
         var pending = value.unicodeScalars.startIndex
         let scalars = value.unicodeScalars

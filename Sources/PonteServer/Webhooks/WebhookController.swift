@@ -29,6 +29,11 @@ struct WebhookController: Sendable {
         let provider = try context.parameters.require("provider")
         let verifier = try self.verifier(for: provider)
 
+        // Let the inbox know this request is coming, so the next commit can wait for it.
+        inbox.expectArrival()
+        var queued = false
+        defer { if !queued { inbox.cancelArrival() } }
+
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             metrics.webhookReceived(provider: provider, outcome: "too_large")
             throw Self.tooLarge(maxBodyBytes)
@@ -79,7 +84,8 @@ struct WebhookController: Sendable {
         }
         let outcomes: [InboxStoreOutcome]
         do {
-            outcomes = try await inbox.store(records)
+            queued = true
+            outcomes = try await inbox.store(records, announced: true)
         } catch {
             metrics.webhookReceived(provider: provider, outcome: "error")
             context.logger.error("webhook not stored", metadata: ["provider": "\(provider)", "error": "\(error)"])

@@ -22,12 +22,24 @@ public final class WebhookInbox: Service, Sendable {
 
     private struct State {
         var queue: [Submission] = []
+        var queuedRows = 0
         var writing = 0
         var closed = false
+        /// Requests announced with `expectArrival()` that have not been queued or cancelled yet.
+        var arriving = 0
+        /// When the writer started waiting for announced requests, if it is waiting.
+        var lingerSince: ContinuousClock.Instant?
+    }
+
+    private enum NextStep {
+        case idle
+        case linger
+        case write([Submission])
     }
 
     private let database: any StoreDatabase
     private let maxBatchRows: Int
+    private let maxLinger: Duration
     private let onCommit: CommitObserver
     private let logger: Logger
     private let state = Mutex(State())
@@ -36,9 +48,16 @@ public final class WebhookInbox: Service, Sendable {
 
     /// - Parameters:
     ///   - maxBatchRows: rows per transaction at most (default 256).
-    public init(database: any StoreDatabase, maxBatchRows: Int = 256, logger: Logger, onCommit: @escaping CommitObserver = { _, _ in }) {
+    ///   - maxLinger: how long a free writer may wait for announced requests to join its batch
+    ///     (default 1 ms). One fsync then serves them all, instead of one for the few already
+    ///     queued and another for the rest.
+    public init(
+        database: any StoreDatabase, maxBatchRows: Int = 256, maxLinger: Duration = .milliseconds(1),
+        logger: Logger, onCommit: @escaping CommitObserver = { _, _ in }
+    ) {
         self.database = database
         self.maxBatchRows = maxBatchRows
+        self.maxLinger = maxLinger
         self.onCommit = onCommit
         self.logger = logger
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -48,11 +67,15 @@ public final class WebhookInbox: Service, Sendable {
     ///
     /// Events already stored, or repeated within the request, come back as duplicates with the
     /// id first stored.
-    public func store(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
+    ///
+    /// - Parameter announced: true when the caller announced this request with `expectArrival()`.
+    public func store(_ records: [NewInboxRecord], announced: Bool = false) async throws -> [InboxStoreOutcome] {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state in
+                if announced { state.arriving -= 1 }
                 guard !state.closed else { return false }
                 state.queue.append(Submission(records: records, continuation: continuation))
+                state.queuedRows += records.count
                 return true
             }
             if accepted {
@@ -63,16 +86,34 @@ public final class WebhookInbox: Service, Sendable {
         }
     }
 
+    /// Announces a request whose events are being read and verified, so that a batch about to
+    /// start may wait briefly for it. Follow with `store(_:announced: true)` or `cancelArrival()`.
+    public func expectArrival() {
+        state.withLock { $0.arriving += 1 }
+    }
+
+    /// The announced request will not be stored (it was rejected or failed).
+    public func cancelArrival() {
+        state.withLock { $0.arriving -= 1 }
+    }
+
     public func run() async throws {
         let limit = database.maxConcurrentWrites
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 for await _ in wakeups {
-                    while let batch = takeBatch(limit: limit) {
-                        group.addTask {
-                            await self.write(batch)
-                            self.state.withLock { $0.writing -= 1 }
-                            self.wake.yield()
+                    scheduling: while true {
+                        switch nextStep(limit: limit) {
+                        case .idle:
+                            break scheduling
+                        case .linger:
+                            try? await Task.sleep(for: .microseconds(100))
+                        case .write(let batch):
+                            group.addTask {
+                                await self.write(batch)
+                                self.state.withLock { $0.writing -= 1 }
+                                self.wake.yield()
+                            }
                         }
                     }
                     let done = state.withLock { $0.closed && $0.queue.isEmpty && $0.writing == 0 }
@@ -96,9 +137,21 @@ public final class WebhookInbox: Service, Sendable {
 
     // MARK: Batching
 
-    private func takeBatch(limit: Int) -> [Submission]? {
+    /// Decides what a free writer does now: nothing to do, wait for announced requests, or
+    /// write the queued ones.
+    private func nextStep(limit: Int) -> NextStep {
         state.withLock { state in
-            guard state.writing < limit, !state.queue.isEmpty else { return nil }
+            guard state.writing < limit, !state.queue.isEmpty else { return .idle }
+            if state.arriving > 0 && state.queuedRows < maxBatchRows && !state.closed {
+                let now = ContinuousClock.now
+                if let since = state.lingerSince {
+                    if now - since < maxLinger { return .linger }
+                } else {
+                    state.lingerSince = now
+                    return .linger
+                }
+            }
+            state.lingerSince = nil
             var rows = 0
             var count = 0
             for submission in state.queue {
@@ -108,8 +161,9 @@ public final class WebhookInbox: Service, Sendable {
             }
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
+            state.queuedRows -= rows
             state.writing += 1
-            return batch
+            return .write(batch)
         }
     }
 

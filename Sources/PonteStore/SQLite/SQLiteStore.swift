@@ -6,7 +6,9 @@ import SQLiteNIO
 import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode, with a single writer connection
-/// (`synchronous=FULL`, so a commit survives power loss) and a separate reader connection.
+/// (`synchronous=FULL`, so a commit survives power loss), a reader connection, and a
+/// checkpointer connection that copies the WAL into the database file in the background,
+/// so no commit waits for a checkpoint.
 public final class SQLiteStore: StoreDatabase {
     public let kind = "sqlite"
     public let maxConcurrentWrites = 1
@@ -14,12 +16,17 @@ public final class SQLiteStore: StoreDatabase {
 
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
+    private let checkpointer: SQLiteConnection
     private let logger: Logger
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+    /// How often the WAL is checkpointed while the store runs.
+    static let checkpointInterval: Duration = .milliseconds(500)
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection, logger: Logger) {
         self.path = path
         self.writer = writer
         self.reader = reader
+        self.checkpointer = checkpointer
         self.logger = logger
     }
 
@@ -40,18 +47,37 @@ public final class SQLiteStore: StoreDatabase {
         _ = try await writer.query("PRAGMA journal_mode=WAL")
         _ = try await writer.query("PRAGMA synchronous=FULL")
         _ = try await writer.query("PRAGMA busy_timeout=10000")
+        // Checkpoints happen on the checkpointer connection, not inside a commit.
+        _ = try await writer.query("PRAGMA wal_autocheckpoint=0")
         let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         _ = try await reader.query("PRAGMA busy_timeout=10000")
-        return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
+        let checkpointer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        _ = try await checkpointer.query("PRAGMA busy_timeout=10000")
+        return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, logger: logger)
     }
 
     // MARK: Lifecycle
 
     public func run() async throws {
-        // Nothing to drive: wait for shutdown, then close both connections.
-        try? await gracefulShutdown()
+        // Checkpoint periodically until shutdown, then once more, then close.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.checkpointInterval)
+                await self.checkpoint(mode: "PASSIVE")
+            }
+        }
+        await checkpoint(mode: "TRUNCATE")
+        try? await checkpointer.close()
         try? await reader.close()
         try? await writer.close()
+    }
+
+    private func checkpoint(mode: String) async {
+        do {
+            _ = try await checkpointer.query("PRAGMA wal_checkpoint(\(mode))")
+        } catch {
+            logger.warning("WAL checkpoint failed", metadata: ["mode": "\(mode)", "error": "\(error)"])
+        }
     }
 
     // MARK: Migrations
