@@ -42,6 +42,13 @@ public final class SortableIDGenerator: Sendable {
 
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
+    /// True when `id` has this generator's shape: the prefix, then 26 Crockford base32 digits.
+    public func isWellFormed(_ id: String) -> Bool {
+        guard id.hasPrefix(prefix) else { return false }
+        let digits = id.utf8.dropFirst(prefix.utf8.count)
+        return digits.count == 26 && digits.allSatisfy { Self.alphabet.contains($0) }
+    }
+
     static func encode(millis: UInt64, high: UInt16, low: UInt64) -> String {
         // 128 bits = 48 time + 80 random, written as 26 base32 digits (130 bits, top 2 zero).
         let hi64 = (millis << 16) | UInt64(high)

@@ -38,16 +38,17 @@ public func buildApplication(
     let tokens = AdminTokens(secret: secret)
     let verifiers = WebhookProviders.verifiers(configuration.secrets)
 
+    let ids = SortableIDGenerator(prefix: "wh_")
     let router = Router(context: PonteRequestContext.self)
     router.add(middleware: HubMiddleware(metrics: metrics))
     WebhookController(
-        verifiers: verifiers, inbox: inbox, ids: SortableIDGenerator(prefix: "wh_"),
+        verifiers: verifiers, inbox: inbox, ids: ids,
         publicURL: configuration.publicURL, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, now: now
     ).addRoutes(to: router)
     OperationsController(database: database, metrics: metrics, expectedSchemaVersion: Store.latestSchemaVersion)
         .addRoutes(to: router)
     let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(tokens: tokens, now: now))
-    WebhookAdminController(database: database).addRoutes(to: admin)
+    WebhookAdminController(database: database, ids: ids).addRoutes(to: admin)
 
     var app = Application(
         router: router,

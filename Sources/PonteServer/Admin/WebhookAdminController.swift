@@ -7,6 +7,7 @@ import PonteStore
 /// `GET /api/v1/webhooks` and `GET /api/v1/webhooks/{id}`: what was received, newest first.
 struct WebhookAdminController: Sendable {
     let database: any StoreDatabase
+    let ids: SortableIDGenerator
 
     static let maxLimit = 500
 
@@ -37,6 +38,9 @@ struct WebhookAdminController: Sendable {
             query.limit = value
         }
         if let cursor = parameters["cursor"], !cursor.isEmpty {
+            guard ids.isWellFormed(String(cursor)) else {
+                throw APIError.badRequest("INVALID_QUERY", "cursor '\(cursor)' is not one this API returned; pass next_cursor from the previous page")
+            }
             query.before = String(cursor)
         }
         // Ask for one more row than the page holds, to know whether another page follows.

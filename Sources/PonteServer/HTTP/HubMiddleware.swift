@@ -18,7 +18,7 @@ struct HubMiddleware: RouterMiddleware {
         } catch {
             response = try Self.errorResponse(error, request: request, context: context)
         }
-        response.headers[.init("X-Request-Id")!] = context.requestID
+        response.headers[.init("X-Request-Id")!] = context.id
         let duration = ContinuousClock.now - started
         let route = context.endpointPath ?? "unmatched"
         metrics.requestFinished(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
@@ -60,7 +60,7 @@ struct HubMiddleware: RouterMiddleware {
             return try APIError(httpError.status, code: code, message: message).response(from: request, context: context)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return try APIError(.internalServerError, code: "INTERNAL_ERROR", message: "an unexpected error occurred; see the hub's log for request \(context.requestID)")
+            return try APIError(.internalServerError, code: "INTERNAL_ERROR", message: "an unexpected error occurred; see the hub's log for request \(context.id)")
                 .response(from: request, context: context)
         }
     }

@@ -32,7 +32,7 @@ public struct JSONLogHandler: LogHandler {
         for key in merged.keys.sorted() {
             guard let value = merged[key] else { continue }
             line += ","
-            JSONText.appendString(key, to: &line)
+            JSONText.appendString(Self.displayName[key] ?? key, to: &line)
             line += ":"
             JSONText.appendString(value.description, to: &line)
         }
@@ -51,6 +51,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     private static let output = Mutex(())
+
+    /// Friendlier names for metadata keys set by libraries.
+    private static let displayName = ["hb.request.id": "request_id"]
 
     private static func timestamp() -> String {
         Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
