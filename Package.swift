@@ -111,14 +111,25 @@ let package = Package(
         ),
         .testTarget(
             name: "PonteStoreTests",
-            dependencies: ["PonteStore"],
+            dependencies: [
+                "PonteCore",
+                "PonteStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PonteServerTests",
             dependencies: [
                 "PonteServer",
+                "PonteProviders",
+                "PonteStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

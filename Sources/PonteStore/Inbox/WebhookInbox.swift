@@ -12,7 +12,7 @@ import Synchronization
 /// `run()` must be running for `store` to make progress. On graceful shutdown it stops
 /// taking new events, finishes what is queued, and returns.
 public final class WebhookInbox: Service, Sendable {
-    /// Called after every committed batch, for metrics.
+    /// Called after every committed batch with the rows it wrote (duplicates excluded), for metrics.
     public typealias CommitObserver = @Sendable (_ rows: Int, _ seconds: Double) -> Void
 
     private struct Submission {
@@ -202,7 +202,8 @@ public final class WebhookInbox: Service, Sendable {
             return
         }
         let elapsed = ContinuousClock.now - started
-        onCommit(unique.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let written = outcomes.count(where: { !$0.duplicate })
+        onCommit(written, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 
         for (position, submission) in batch.enumerated() {
             let answer = zip(slots[position], repeated[position]).map { index, isRepeat in

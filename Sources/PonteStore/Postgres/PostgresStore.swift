@@ -78,11 +78,18 @@ public final class PostgresStore: StoreDatabase {
     }
 
     public func schemaVersion() async throws -> Int {
-        let rows = try await client.query(
-            "SELECT COALESCE((SELECT MAX(version) FROM schema_migrations), 0) WHERE to_regclass('schema_migrations') IS NOT NULL",
-            logger: logger
-        )
-        for try await version in rows.decode(Int.self) {
+        // Two statements: PostgreSQL resolves table names before running a query, so a single
+        // query over a missing schema_migrations fails rather than returning nothing.
+        var exists = false
+        for try await present in try await client.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
+        ).decode(Bool.self) {
+            exists = present
+        }
+        guard exists else { return 0 }
+        for try await version in try await client.query(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
+        ).decode(Int.self) {
             return version
         }
         return 0
@@ -92,8 +99,11 @@ public final class PostgresStore: StoreDatabase {
 
     public func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
         guard !records.isEmpty else { return [] }
+        // Concurrent batches take row locks in (provider, event_id) order, so two batches that
+        // share events wait for each other instead of deadlocking.
+        let ordered = records.sorted { ($0.provider, $0.eventID) < ($1.provider, $1.eventID) }
         var binds = PostgresBindings(capacity: records.count * InboxSQL.fieldsPerRow)
-        for record in records {
+        for record in ordered {
             binds.append(record.id)
             binds.append(record.provider)
             binds.append(record.eventID)

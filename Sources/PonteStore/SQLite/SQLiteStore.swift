@@ -66,10 +66,16 @@ public final class SQLiteStore: StoreDatabase {
                 await self.checkpoint(mode: "PASSIVE")
             }
         }
-        await checkpoint(mode: "TRUNCATE")
-        try? await checkpointer.close()
-        try? await reader.close()
-        try? await writer.close()
+        // The future-based calls run even when this task is cancelled (the async ones would
+        // be skipped), so the connections are always closed.
+        do {
+            _ = try await checkpointer.query("PRAGMA wal_checkpoint(TRUNCATE)", []).get()
+        } catch {
+            logger.warning("final WAL checkpoint failed", metadata: ["error": "\(error)"])
+        }
+        for connection in [checkpointer, reader, writer] {
+            try? await connection.close().get()
+        }
     }
 
     private func checkpoint(mode: String) async {
