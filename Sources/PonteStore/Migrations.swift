@@ -28,7 +28,7 @@ enum Migrations {
                     attempts INTEGER NOT NULL DEFAULT 0,
                     last_error TEXT,
                     UNIQUE (provider, event_id)
-                ) WITHOUT ROWID
+                )
                 """,
                 "CREATE INDEX webhook_inbox_provider_id ON webhook_inbox (provider, id)",
                 "CREATE INDEX webhook_inbox_status_id ON webhook_inbox (status, id)",

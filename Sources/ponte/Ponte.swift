@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `ponte` command.
-@main
+
 struct Ponte: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ponte",
@@ -26,4 +26,13 @@ struct HubOptions: ParsableArguments {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env PONTE_LOG_LEVEL; default info).")
     var logLevel: String?
+}
+
+extension Ponte {
+    /// Parses the command line and runs the command. (Called from main.swift; top-level code
+    /// would resolve `main()` to ArgumentParser's synchronous variant, which cannot run async
+    /// commands.)
+    static func start() async {
+        await main()
+    }
 }

@@ -142,6 +142,7 @@ public final class WebhookInbox: Service, Sendable {
     private func nextStep(limit: Int) -> NextStep {
         state.withLock { state in
             guard state.writing < limit, !state.queue.isEmpty else { return .idle }
+            // Wait (at most maxLinger) while announced requests are still being verified.
             if state.arriving > 0 && state.queuedRows < maxBatchRows && !state.closed {
                 let now = ContinuousClock.now
                 if let since = state.lingerSince {
