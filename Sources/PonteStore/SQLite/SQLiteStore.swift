@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PonteCore
 import SQLiteNIO
 import ServiceLifecycle
@@ -17,16 +18,23 @@ public final class SQLiteStore: StoreDatabase {
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
     private let checkpointer: SQLiteConnection
+    /// The store's own threads for SQLite calls, which block: a checkpoint waiting for a lock
+    /// must not hold up the writer, nor another store's work.
+    private let threads: NIOThreadPool
     private let logger: Logger
 
     /// How often the WAL is checkpointed while the store runs.
     static let checkpointInterval: Duration = .milliseconds(200)
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection, logger: Logger) {
+    private init(
+        path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection,
+        threads: NIOThreadPool, logger: Logger
+    ) {
         self.path = path
         self.writer = writer
         self.reader = reader
         self.checkpointer = checkpointer
+        self.threads = threads
         self.logger = logger
     }
 
@@ -38,22 +46,30 @@ public final class SQLiteStore: StoreDatabase {
         } catch {
             throw StoreError("cannot create the database directory '\(directory)': \(error.localizedDescription)")
         }
-        let writer: SQLiteConnection
+        // One thread per connection plus one spare for concurrent admin reads.
+        let threads = NIOThreadPool(numberOfThreads: 4)
+        threads.start()
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        func connect() async throws -> SQLiteConnection {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger, on: loop)
+            _ = try await connection.query("PRAGMA busy_timeout=10000")
+            return connection
+        }
         do {
-            writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let writer = try await connect()
+            _ = try await writer.query("PRAGMA journal_mode=WAL")
+            _ = try await writer.query("PRAGMA synchronous=FULL")
+            // Checkpoints happen on the checkpointer connection, not inside a commit.
+            _ = try await writer.query("PRAGMA wal_autocheckpoint=0")
+            let reader = try await connect()
+            let checkpointer = try await connect()
+            // A checkpoint that cannot get its locks soon gives up until the next round.
+            _ = try await checkpointer.query("PRAGMA busy_timeout=100")
+            return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, threads: threads, logger: logger)
         } catch {
+            try? await threads.shutdownGracefully()
             throw StoreError("cannot open the SQLite database '\(path)': \(error)")
         }
-        _ = try await writer.query("PRAGMA journal_mode=WAL")
-        _ = try await writer.query("PRAGMA synchronous=FULL")
-        _ = try await writer.query("PRAGMA busy_timeout=10000")
-        // Checkpoints happen on the checkpointer connection, not inside a commit.
-        _ = try await writer.query("PRAGMA wal_autocheckpoint=0")
-        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await reader.query("PRAGMA busy_timeout=10000")
-        let checkpointer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await checkpointer.query("PRAGMA busy_timeout=10000")
-        return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, logger: logger)
     }
 
     // MARK: Lifecycle
@@ -81,6 +97,7 @@ public final class SQLiteStore: StoreDatabase {
         for connection in [checkpointer, reader, writer] {
             try? await connection.close().get()
         }
+        threads.shutdownGracefully { _ in }
     }
 
     private func checkpoint(mode: String) async {
