@@ -10,6 +10,8 @@ struct HubMiddleware: RouterMiddleware {
 
     let metrics: HubMetrics
 
+    private static let requestIDHeader = HTTPField.Name("X-Request-Id")
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
@@ -18,7 +20,9 @@ struct HubMiddleware: RouterMiddleware {
         } catch {
             response = try Self.errorResponse(error, request: request, context: context)
         }
-        response.headers[.init("X-Request-Id")!] = context.id
+        if let name = Self.requestIDHeader {
+            response.headers[name] = context.id
+        }
         let duration = ContinuousClock.now - started
         let route = context.endpointPath ?? "unmatched"
         metrics.requestFinished(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)

@@ -40,9 +40,10 @@ public struct JSONLogHandler: LogHandler {
         let bytes = Array(line.utf8)
         Self.output.withLock { _ in
             bytes.withUnsafeBytes { buffer in
+                guard let base = buffer.baseAddress else { return }
                 var offset = 0
                 while offset < buffer.count {
-                    let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                    let written = Foundation.write(1, base + offset, buffer.count - offset)
                     if written <= 0 { break }
                     offset += written
                 }
