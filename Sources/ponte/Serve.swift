@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let app = try await buildApplication(configuration: configuration, logger: logger)
             try await app.runService()
+            logger.info("ponte stopped: in-flight requests answered, queued events committed, database closed")
         } catch {
             logger.critical("ponte stopped", metadata: ["error": "\(error)"])
             throw ExitCode.failure

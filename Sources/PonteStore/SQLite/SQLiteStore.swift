@@ -79,6 +79,7 @@ public final class SQLiteStore: StoreDatabase {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.checkpointInterval)
+                if Task.isCancelled { break }  // shutting down: the final checkpoint follows
                 // PASSIVE copies most of the WAL without holding anyone up; RESTART then copies
                 // the few frames appended meanwhile (briefly holding the writer back) so the
                 // next commit rewinds the WAL. Commits then overwrite the WAL in place, and an
@@ -103,6 +104,8 @@ public final class SQLiteStore: StoreDatabase {
     private func checkpoint(mode: String) async {
         do {
             _ = try await checkpointer.query("PRAGMA wal_checkpoint(\(mode))")
+        } catch is CancellationError {
+            // Shutdown began while the checkpoint was queued; the final checkpoint covers it.
         } catch {
             logger.warning("WAL checkpoint failed", metadata: ["mode": "\(mode)", "error": "\(error)"])
         }
