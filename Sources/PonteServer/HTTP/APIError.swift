@@ -22,11 +22,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         body += ",\"message\":"
         JSONText.appendString(message, to: &body)
         body += "}}"
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body))
-        )
+        return .json(body, status: status)
     }
 
     // MARK: Common errors

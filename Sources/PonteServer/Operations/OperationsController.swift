@@ -11,7 +11,7 @@ struct OperationsController: Sendable {
 
     func addRoutes(to router: Router<PonteRequestContext>) {
         router.get("/health") { _, _ in
-            WebhookController.json("{\"status\":\"ok\"}")
+            Response.json("{\"status\":\"ok\"}")
         }
         router.get("/ready", use: ready)
         router.get("/metrics") { _, _ in
@@ -30,17 +30,17 @@ struct OperationsController: Sendable {
             version = try await database.schemaVersion()
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-            return WebhookController.json(
+            return Response.json(
                 "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"the database is unreachable\"}",
                 status: .serviceUnavailable
             )
         }
         guard version >= expectedSchemaVersion else {
-            return WebhookController.json(
+            return Response.json(
                 "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"schema version \(version) of \(expectedSchemaVersion); run `ponte migrate`\"}",
                 status: .serviceUnavailable
             )
         }
-        return WebhookController.json("{\"status\":\"ready\",\"database\":\"\(database.kind)\",\"schema_version\":\(version)}")
+        return Response.json("{\"status\":\"ready\",\"database\":\"\(database.kind)\",\"schema_version\":\(version)}")
     }
 }

@@ -71,7 +71,7 @@ struct WebhookController: Sendable {
 
         // Mailchimp checks a new webhook URL with an empty POST; answer it without storing anything.
         if provider == "mailchimp" && body.readableBytes == 0 {
-            return Self.json("{\"received\":true,\"validation\":true}")
+            return Response.json("{\"received\":true,\"validation\":true}")
         }
 
         let headersJSON = StoredHeaders.json(request.headers)
@@ -118,7 +118,7 @@ struct WebhookController: Sendable {
             }
             // A valid secret with no body is what a validation GET looks like.
         }
-        return Self.json("{\"received\":true,\"validation\":true}")
+        return Response.json("{\"received\":true,\"validation\":true}")
     }
 
     // MARK: Helpers
@@ -175,11 +175,7 @@ struct WebhookController: Sendable {
             json += "]"
         }
         json += "}"
-        return Self.json(json)
-    }
-
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response.json(json)
     }
 
     private static func tooLarge(_ limit: Int) -> APIError {
