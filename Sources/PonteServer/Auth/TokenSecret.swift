@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Logging
 
 /// Where the admin-token key comes from: `PONTE_JWT_SECRET`, or a random key created once
 /// and kept in `<data dir>/jwt-secret` with mode 0600.

@@ -40,11 +40,4 @@ enum JSONText {
         out.unicodeScalars.append(contentsOf: scalars[pending..<scalars.endIndex])
         out.append("\"")
     }
-
-    /// `value` as a JSON string literal.
-    static func string(_ value: String) -> String {
-        var out = ""
-        appendString(value, to: &out)
-        return out
-    }
 }

@@ -118,29 +118,22 @@ public final class PostgresStore: StoreDatabase {
         for try await id in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String.self) {
             insertedIDs.insert(id)
         }
-        if insertedIDs.count == records.count {
-            return records.map { InboxStoreOutcome(id: $0.id, duplicate: false) }
-        }
-        let duplicates = records.filter { !insertedIDs.contains($0.id) }
-        var pairBinds = PostgresBindings(capacity: duplicates.count * 2)
-        for record in duplicates {
-            pairBinds.append(record.provider)
-            pairBinds.append(record.eventID)
-        }
-        let lookup = InboxSQL.existing(pairs: duplicates.count) { "$\($0)" }
+        let skipped = InboxOutcomes.skipped(records, inserted: insertedIDs)
         var existing: [InboxKey: String] = [:]
-        for try await (provider, eventID, id) in try await client.query(
-            PostgresQuery(unsafeSQL: lookup, binds: pairBinds), logger: logger
-        ).decode((String, String, String).self) {
-            existing[InboxKey(provider: provider, eventID: eventID)] = id
-        }
-        return try records.map { record in
-            if insertedIDs.contains(record.id) { return InboxStoreOutcome(id: record.id, duplicate: false) }
-            guard let id = existing[InboxKey(provider: record.provider, eventID: record.eventID)] else {
-                throw StoreError("event \(record.provider)/\(record.eventID) was neither inserted nor found")
+        if !skipped.isEmpty {
+            var pairBinds = PostgresBindings(capacity: skipped.count * 2)
+            for record in skipped {
+                pairBinds.append(record.provider)
+                pairBinds.append(record.eventID)
             }
-            return InboxStoreOutcome(id: id, duplicate: true)
+            let lookup = InboxSQL.existing(pairs: skipped.count) { "$\($0)" }
+            for try await (provider, eventID, id) in try await client.query(
+                PostgresQuery(unsafeSQL: lookup, binds: pairBinds), logger: logger
+            ).decode((String, String, String).self) {
+                existing[InboxKey(provider: provider, eventID: eventID)] = id
+            }
         }
+        return try InboxOutcomes.resolve(records, inserted: insertedIDs, existing: existing)
     }
 
     public func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] {

@@ -171,31 +171,23 @@ public final class SQLiteStore: StoreDatabase {
         // One statement is one transaction and one WAL fsync for the whole batch.
         let inserted = try await writer.query(InboxSQL.insert(rows: records.count) { _ in "?" }, binds)
         let insertedIDs = Set(inserted.compactMap { $0.columns.first?.data.string })
-        if insertedIDs.count == records.count {
-            return records.map { InboxStoreOutcome(id: $0.id, duplicate: false) }
-        }
-        let duplicates = records.filter { !insertedIDs.contains($0.id) }
-        var pairBinds: [SQLiteData] = []
-        for record in duplicates {
-            pairBinds.append(.text(record.provider))
-            pairBinds.append(.text(record.eventID))
-        }
-        let rows = try await writer.query(InboxSQL.existing(pairs: duplicates.count) { _ in "?" }, pairBinds)
+        let skipped = InboxOutcomes.skipped(records, inserted: insertedIDs)
         var existing: [InboxKey: String] = [:]
-        for row in rows {
-            let columns = row.columns
-            guard columns.count == 3, let provider = columns[0].data.string, let eventID = columns[1].data.string,
-                let id = columns[2].data.string
-            else { continue }
-            existing[InboxKey(provider: provider, eventID: eventID)] = id
-        }
-        return try records.map { record in
-            if insertedIDs.contains(record.id) { return InboxStoreOutcome(id: record.id, duplicate: false) }
-            guard let id = existing[InboxKey(provider: record.provider, eventID: record.eventID)] else {
-                throw StoreError("event \(record.provider)/\(record.eventID) was neither inserted nor found")
+        if !skipped.isEmpty {
+            var pairBinds: [SQLiteData] = []
+            for record in skipped {
+                pairBinds.append(.text(record.provider))
+                pairBinds.append(.text(record.eventID))
             }
-            return InboxStoreOutcome(id: id, duplicate: true)
+            for row in try await writer.query(InboxSQL.existing(pairs: skipped.count) { _ in "?" }, pairBinds) {
+                let columns = row.columns
+                guard columns.count == 3, let provider = columns[0].data.string, let eventID = columns[1].data.string,
+                    let id = columns[2].data.string
+                else { continue }
+                existing[InboxKey(provider: provider, eventID: eventID)] = id
+            }
         }
+        return try InboxOutcomes.resolve(records, inserted: insertedIDs, existing: existing)
     }
 
     public func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] {
@@ -237,10 +229,4 @@ public final class SQLiteStore: StoreDatabase {
             receivedAt: Int64(receivedAt), attempts: Int(attempts), lastError: columns[7].data.string
         )
     }
-}
-
-/// The deduplication key of a stored webhook.
-struct InboxKey: Hashable {
-    let provider: String
-    let eventID: String
 }
