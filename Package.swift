@@ -57,12 +57,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The job runner: leases, retries, dead letters, periodic jobs, rate limits.
+        .target(
+            name: "PonteJobs",
+            dependencies: [
+                "PonteCore",
+                "PonteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP routes, admin API, auth, configuration and wiring.
         .target(
             name: "PonteServer",
             dependencies: [
                 "PonteCore",
                 "PonteStore",
+                "PonteJobs",
                 "PonteProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

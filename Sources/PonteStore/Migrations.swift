@@ -52,73 +52,84 @@ enum Migrations {
                 "CREATE INDEX webhook_inbox_provider_id ON webhook_inbox (provider, id)",
                 "CREATE INDEX webhook_inbox_status_id ON webhook_inbox (status, id)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "job_queue",
+            sqlite: jobQueue(bigint: "INTEGER", real: "REAL", serial: "INTEGER PRIMARY KEY"),
+            postgres: jobQueue(bigint: "BIGINT", real: "DOUBLE PRECISION", serial: "BIGSERIAL PRIMARY KEY")
+        ),
     ]
+
+    /// Jobs, their failed attempts, periodic schedules and rate-limit buckets.
+    private static func jobQueue(bigint: String, real: String, serial: String) -> [String] {
+        [
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                queue TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                status TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                unique_key TEXT,
+                provider TEXT,
+                run_at \(bigint) NOT NULL,
+                order_key \(bigint) NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at \(bigint),
+                last_error TEXT,
+                created_at \(bigint) NOT NULL,
+                started_at \(bigint),
+                finished_at \(bigint)
+            )
+            """,
+            // Claims: due pending jobs of a queue in priority-aged order.
+            "CREATE INDEX jobs_pending ON jobs (queue, order_key) WHERE status = 'pending'",
+            // Stale-lease sweeps and running counts per queue.
+            "CREATE INDEX jobs_running ON jobs (queue, lease_expires_at) WHERE status = 'running'",
+            "CREATE UNIQUE INDEX jobs_unique_active ON jobs (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running')",
+            "CREATE INDEX jobs_status_id ON jobs (status, id)",
+            """
+            CREATE TABLE job_attempts (
+                seq \(serial),
+                job_id TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                worker TEXT,
+                started_at \(bigint),
+                finished_at \(bigint) NOT NULL,
+                outcome TEXT NOT NULL,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX job_attempts_job ON job_attempts (job_id, seq)",
+            """
+            CREATE TABLE job_schedules (
+                name TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                queue TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                spec TEXT NOT NULL,
+                next_run_at \(bigint) NOT NULL,
+                last_run_at \(bigint)
+            )
+            """,
+            """
+            CREATE TABLE rate_limits (
+                key TEXT PRIMARY KEY,
+                tokens \(real) NOT NULL,
+                updated_at \(bigint) NOT NULL
+            )
+            """,
+        ]
+    }
 
     static var latestVersion: Int { all.last?.version ?? 0 }
 
     static func pending(after version: Int) -> [Migration] {
         all.filter { $0.version > version }
-    }
-}
-
-/// SQL text shared by both dialects (placeholders differ: `?` for SQLite, `$n` for PostgreSQL).
-enum InboxSQL {
-    static let columns = "id, provider, event_id, event_type, status, received_at, headers, body"
-    static let summaryColumns = "id, provider, event_id, event_type, status, received_at, attempts, last_error"
-    static let fieldsPerRow = 8
-
-    /// `INSERT … VALUES (…),(…) ON CONFLICT DO NOTHING RETURNING id` for `rows` rows.
-    static func insert(rows: Int, placeholder: (Int) -> String) -> String {
-        var sql = "INSERT INTO webhook_inbox (\(columns)) VALUES "
-        var n = 0
-        for row in 0..<rows {
-            if row > 0 { sql += "," }
-            sql += "("
-            for field in 0..<fieldsPerRow {
-                if field > 0 { sql += "," }
-                n += 1
-                sql += placeholder(n)
-            }
-            sql += ")"
-        }
-        sql += " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
-        return sql
-    }
-
-    /// Looks up stored ids for (provider, event_id) pairs.
-    static func existing(pairs: Int, placeholder: (Int) -> String) -> String {
-        var sql = "SELECT provider, event_id, id FROM webhook_inbox WHERE "
-        for pair in 0..<pairs {
-            if pair > 0 { sql += " OR " }
-            sql += "(provider = \(placeholder(pair * 2 + 1)) AND event_id = \(placeholder(pair * 2 + 2)))"
-        }
-        return sql
-    }
-
-    /// `SELECT … ORDER BY id DESC LIMIT …` with the query's filters, and the binds in order.
-    static func list(_ query: InboxQuery, placeholder: (Int) -> String) -> (sql: String, binds: [String]) {
-        var conditions: [String] = []
-        var binds: [String] = []
-        if let provider = query.provider {
-            binds.append(provider)
-            conditions.append("provider = \(placeholder(binds.count))")
-        }
-        if let status = query.status {
-            binds.append(status.rawValue)
-            conditions.append("status = \(placeholder(binds.count))")
-        }
-        if let before = query.before {
-            binds.append(before)
-            conditions.append("id < \(placeholder(binds.count))")
-        }
-        var sql = "SELECT \(summaryColumns) FROM webhook_inbox"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY id DESC LIMIT \(max(1, query.limit))"
-        return (sql, binds)
-    }
-
-    static func entry(placeholder: String) -> String {
-        "SELECT \(summaryColumns), headers, body FROM webhook_inbox WHERE id = \(placeholder)"
     }
 }

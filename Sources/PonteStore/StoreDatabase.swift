@@ -16,11 +16,15 @@ public protocol StoreDatabase: Service, Sendable {
     /// The highest applied migration version, or 0 for an empty database.
     func schemaVersion() async throws -> Int
 
-    /// Inserts events whose (provider, event id) pairs are distinct within the batch,
-    /// in one transaction; events already stored are reported as duplicates with their stored id.
-    func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome]
-    func listInbox(_ query: InboxQuery) async throws -> [InboxSummary]
-    func inboxEntry(id: String) async throws -> InboxEntry?
+    /// The SQL differences the shared queries need to know.
+    var dialect: SQLDialect { get }
+
+    /// Runs one read-only statement (on SQLite, on the reader connection).
+    func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+    /// Runs `body` in one write transaction: it commits when `body` returns and rolls back
+    /// when it throws.
+    @discardableResult
+    func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
 }
 
 /// Opens the database a location names. Nothing is created or migrated until asked.

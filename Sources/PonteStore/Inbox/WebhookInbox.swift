@@ -41,6 +41,7 @@ public final class WebhookInbox: Service, Sendable {
     private let maxBatchRows: Int
     private let maxLinger: Duration
     private let onCommit: CommitObserver
+    private let processing: (@Sendable (NewInboxRecord) -> NewJob)?
     private let logger: Logger
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
@@ -51,11 +52,15 @@ public final class WebhookInbox: Service, Sendable {
     ///   - maxLinger: how long a free writer may wait for announced requests to join its batch
     ///     (default 1 ms). One fsync then serves them all, instead of one for the few already
     ///     queued and another for the rest.
+    ///   - processing: makes the job that processes a newly stored event; it is enqueued in
+    ///     the same transaction as the event.
     public init(
         database: any StoreDatabase, maxBatchRows: Int = 256, maxLinger: Duration = .milliseconds(1),
+        processing: (@Sendable (NewInboxRecord) -> NewJob)? = nil,
         logger: Logger, onCommit: @escaping CommitObserver = { _, _ in }
     ) {
         self.database = database
+        self.processing = processing
         self.maxBatchRows = maxBatchRows
         self.maxLinger = maxLinger
         self.onCommit = onCommit
@@ -196,7 +201,7 @@ public final class WebhookInbox: Service, Sendable {
         let started = ContinuousClock.now
         let outcomes: [InboxStoreOutcome]
         do {
-            outcomes = try await database.insertInbox(unique)
+            outcomes = try await database.insertInbox(unique, processing: processing)
         } catch {
             logger.error("webhook batch not stored", metadata: ["rows": "\(unique.count)", "error": "\(error)"])
             for submission in batch { submission.continuation.resume(throwing: error) }

@@ -95,77 +95,80 @@ public final class PostgresStore: StoreDatabase {
         return 0
     }
 
-    // MARK: Inbox
+    // MARK: Statements
 
-    public func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
-        guard !records.isEmpty else { return [] }
-        // Concurrent batches take row locks in (provider, event_id) order, so two batches that
-        // share events wait for each other instead of deadlocking.
-        let ordered = records.sorted { ($0.provider, $0.eventID) < ($1.provider, $1.eventID) }
-        var binds = PostgresBindings(capacity: records.count * InboxSQL.fieldsPerRow)
-        for record in ordered {
-            binds.append(record.id)
-            binds.append(record.provider)
-            binds.append(record.eventID)
-            binds.append(record.eventType)
-            binds.append(WebhookStatus.pending.rawValue)
-            binds.append(record.receivedAt)
-            binds.append(record.headersJSON)
-            binds.append(record.body)
+    public var dialect: SQLDialect { .postgres }
+
+    public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await PostgresExecutor.rows(client.query(PostgresExecutor.query(sql, binds), logger: logger))
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in
+            try await body(PostgresExecutor(connection: connection, logger: logger))
         }
-        let sql = InboxSQL.insert(rows: records.count) { "$\($0)" }
-        var insertedIDs = Set<String>()
-        for try await id in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String.self) {
-            insertedIDs.insert(id)
-        }
-        let skipped = InboxOutcomes.skipped(records, inserted: insertedIDs)
-        var existing: [InboxKey: String] = [:]
-        if !skipped.isEmpty {
-            var pairBinds = PostgresBindings(capacity: skipped.count * 2)
-            for record in skipped {
-                pairBinds.append(record.provider)
-                pairBinds.append(record.eventID)
+    }
+}
+
+/// Runs statements on one PostgreSQL connection, numbering the `?` placeholders.
+struct PostgresExecutor: SQLExecutor {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await Self.rows(connection.query(Self.query(sql, binds), logger: logger))
+    }
+
+    /// The statement with `?` turned into `$1, $2, …` (the shared SQL has no `?` inside
+    /// string literals), and its bindings.
+    static func query(_ sql: String, _ binds: [SQLValue]) -> PostgresQuery {
+        var text = ""
+        text.reserveCapacity(sql.utf8.count + binds.count * 3)
+        var number = 0
+        for character in sql {
+            if character == "?" {
+                number += 1
+                text += "$\(number)"
+            } else {
+                text.append(character)
             }
-            let lookup = InboxSQL.existing(pairs: skipped.count) { "$\($0)" }
-            for try await (provider, eventID, id) in try await client.query(
-                PostgresQuery(unsafeSQL: lookup, binds: pairBinds), logger: logger
-            ).decode((String, String, String).self) {
-                existing[InboxKey(provider: provider, eventID: eventID)] = id
+        }
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let value): bindings.append(value)
+            case .real(let value): bindings.append(value)
+            case .text(let text): bindings.append(text)
+            case .blob(let buffer): bindings.append(buffer)
             }
         }
-        return try InboxOutcomes.resolve(records, inserted: insertedIDs, existing: existing)
+        return PostgresQuery(unsafeSQL: text, binds: bindings)
     }
 
-    public func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] {
-        let (sql, values) = InboxSQL.list(query) { "$\($0)" }
-        var binds = PostgresBindings(capacity: values.count)
-        for value in values { binds.append(value) }
-        var result: [InboxSummary] = []
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        for try await row in rows.decode((String, String, String, String, String, Int64, Int, String?).self) {
-            result.append(try Self.summary(row))
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        for try await row in sequence {
+            rows.append(SQLRow(row.map(value)))
         }
-        return result
+        return rows
     }
 
-    public func inboxEntry(id: String) async throws -> InboxEntry? {
-        var binds = PostgresBindings(capacity: 1)
-        binds.append(id)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: InboxSQL.entry(placeholder: "$1"), binds: binds), logger: logger)
-        for try await row in rows.decode((String, String, String, String, String, Int64, Int, String?, String, ByteBuffer).self) {
-            let summary = try Self.summary((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7))
-            return InboxEntry(summary: summary, headersJSON: row.8, body: row.9)
+    private static func value(_ cell: PostgresCell) -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8:
+            return (try? cell.decode(Int64.self)).map { .integer($0) } ?? .null
+        case .float4, .float8:
+            return (try? cell.decode(Double.self)).map { .real($0) } ?? .null
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        case .bytea:
+            return (try? cell.decode(ByteBuffer.self)).map { .blob($0) } ?? .null
+        default:
+            return (try? cell.decode(String.self)).map { .text($0) } ?? .null
         }
-        return nil
-    }
-
-    private static func summary(_ row: (String, String, String, String, String, Int64, Int, String?)) throws -> InboxSummary {
-        guard let status = WebhookStatus(rawValue: row.4) else {
-            throw StoreError("webhook \(row.0) has unknown status '\(row.4)'")
-        }
-        return InboxSummary(
-            id: row.0, provider: row.1, eventID: row.2, eventType: row.3, status: status,
-            receivedAt: row.5, attempts: row.6, lastError: row.7
-        )
     }
 }

@@ -21,6 +21,8 @@ public final class SQLiteStore: StoreDatabase {
     /// The store's own threads for SQLite calls, which block: a checkpoint waiting for a lock
     /// must not hold up the writer, nor another store's work.
     private let threads: NIOThreadPool
+    /// Serialises transactions on the writer connection.
+    private let writerLock = AsyncLock()
     private let logger: Logger
 
     /// How often the WAL is checkpointed while the store runs.
@@ -114,6 +116,10 @@ public final class SQLiteStore: StoreDatabase {
     // MARK: Migrations
 
     public func migrate(logger: Logger) async throws -> [String] {
+        try await writerLock.withLock { try await migrateLocked(logger: logger) }
+    }
+
+    private func migrateLocked(logger: Logger) async throws -> [String] {
         _ = try await writer.query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
         )
@@ -152,81 +158,59 @@ public final class SQLiteStore: StoreDatabase {
         return rows.first?.column("version")?.integer.map { Int($0) } ?? 0
     }
 
-    // MARK: Inbox
+    // MARK: Statements
 
-    public func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
-        guard !records.isEmpty else { return [] }
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(records.count * InboxSQL.fieldsPerRow)
-        for record in records {
-            binds.append(.text(record.id))
-            binds.append(.text(record.provider))
-            binds.append(.text(record.eventID))
-            binds.append(.text(record.eventType))
-            binds.append(.text(WebhookStatus.pending.rawValue))
-            binds.append(.integer(Int(record.receivedAt)))
-            binds.append(.text(record.headersJSON))
-            binds.append(.blob(record.body))
-        }
-        // One statement is one transaction and one WAL fsync for the whole batch.
-        let inserted = try await writer.query(InboxSQL.insert(rows: records.count) { _ in "?" }, binds)
-        let insertedIDs = Set(inserted.compactMap { $0.columns.first?.data.string })
-        let skipped = InboxOutcomes.skipped(records, inserted: insertedIDs)
-        var existing: [InboxKey: String] = [:]
-        if !skipped.isEmpty {
-            var pairBinds: [SQLiteData] = []
-            for record in skipped {
-                pairBinds.append(.text(record.provider))
-                pairBinds.append(.text(record.eventID))
-            }
-            for row in try await writer.query(InboxSQL.existing(pairs: skipped.count) { _ in "?" }, pairBinds) {
-                let columns = row.columns
-                guard columns.count == 3, let provider = columns[0].data.string, let eventID = columns[1].data.string,
-                    let id = columns[2].data.string
-                else { continue }
-                existing[InboxKey(provider: provider, eventID: eventID)] = id
+    public var dialect: SQLDialect { .sqlite }
+
+    public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await SQLiteExecutor(connection: reader).query(sql, binds)
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        let executor = SQLiteExecutor(connection: writer)
+        return try await writerLock.withLock {
+            _ = try await writer.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(executor)
+                // With synchronous=FULL, COMMIT returns once the WAL is on disk.
+                _ = try await writer.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await writer.query("ROLLBACK")
+                throw error
             }
         }
-        return try InboxOutcomes.resolve(records, inserted: insertedIDs, existing: existing)
+    }
+}
+
+/// Runs statements on one SQLite connection.
+struct SQLiteExecutor: SQLExecutor {
+    let connection: SQLiteConnection
+    var dialect: SQLDialect { .sqlite }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(sql, binds.map(Self.data))
+        return rows.map { row in SQLRow(row.columns.map { Self.value($0.data) }) }
     }
 
-    public func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] {
-        let (sql, binds) = InboxSQL.list(query) { _ in "?" }
-        let rows = try await reader.query(sql, binds.map { .text($0) })
-        return try rows.map { try Self.summary(from: $0.columns) }
+    private static func data(_ value: SQLValue) -> SQLiteData {
+        switch value {
+        case .null: .null
+        case .integer(let value): .integer(Int(value))
+        case .real(let value): .float(value)
+        case .text(let text): .text(text)
+        case .blob(let buffer): .blob(buffer)
+        }
     }
 
-    public func inboxEntry(id: String) async throws -> InboxEntry? {
-        let rows = try await reader.query(InboxSQL.entry(placeholder: "?"), [.text(id)])
-        guard let columns = rows.first?.columns else { return nil }
-        let summary = try Self.summary(from: columns)
-        guard columns.count == 10, let headers = columns[8].data.string else {
-            throw StoreError("webhook \(id) has an unreadable row")
+    private static func value(_ data: SQLiteData) -> SQLValue {
+        switch data {
+        case .null: .null
+        case .integer(let value): .integer(Int64(value))
+        case .float(let value): .real(value)
+        case .text(let text): .text(text)
+        case .blob(let buffer): .blob(buffer)
         }
-        let body: ByteBuffer
-        switch columns[9].data {
-        case .blob(let buffer): body = buffer
-        case .text(let text): body = ByteBuffer(string: text)
-        default: body = ByteBuffer()
-        }
-        return InboxEntry(summary: summary, headersJSON: headers, body: body)
-    }
-
-    private static func summary(from columns: [SQLiteColumn]) throws -> InboxSummary {
-        guard columns.count >= 8,
-            let id = columns[0].data.string,
-            let provider = columns[1].data.string,
-            let eventID = columns[2].data.string,
-            let eventType = columns[3].data.string,
-            let status = columns[4].data.string.flatMap(WebhookStatus.init(rawValue:)),
-            let receivedAt = columns[5].data.integer,
-            let attempts = columns[6].data.integer
-        else {
-            throw StoreError("unreadable webhook_inbox row")
-        }
-        return InboxSummary(
-            id: id, provider: provider, eventID: eventID, eventType: eventType, status: status,
-            receivedAt: Int64(receivedAt), attempts: Int(attempts), lastError: columns[7].data.string
-        )
     }
 }

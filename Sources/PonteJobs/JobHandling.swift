@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Synchronization
+import PonteCore
+import PonteStore
+
+/// What a handler gets: the claimed job and a logger that names it.
+public struct JobContext: Sendable {
+    public let job: ClaimedJob
+    public let logger: Logger
+
+    /// True when this is the last attempt the job is allowed.
+    public var isLastAttempt: Bool { job.attempt >= job.maxAttempts }
+}
+
+/// Runs one kind of job. Handlers must be idempotent: a job whose worker dies mid-run runs
+/// again, so its effect must happen once however many times it runs (use the job id as an
+/// idempotency key for provider calls, and upserts for local changes).
+///
+/// Returning means success. Throwing `JobFailure` says how to go on; any other error is
+/// retried with backoff until the job's attempts run out.
+public typealias JobHandler = @Sendable (JobContext) async throws -> Void
+
+/// Errors a handler throws to choose what happens next.
+public enum JobFailure: Error, CustomStringConvertible {
+    /// Try again after `after` (a provider's `Retry-After`), or after the usual backoff when nil.
+    case retry(reason: String, after: Duration?)
+    /// Retrying cannot help (bad data, a permanent provider refusal): dead-letter now.
+    case permanent(reason: String)
+
+    public var description: String {
+        switch self {
+        case .retry(let reason, _), .permanent(let reason): reason
+        }
+    }
+}
+
+/// Handlers by job kind.
+public struct JobRegistry: Sendable {
+    private var handlers: [String: JobHandler] = [:]
+
+    public init() {}
+
+    public mutating func register(_ kind: String, _ handler: @escaping JobHandler) {
+        handlers[kind] = handler
+    }
+
+    public func handler(for kind: String) -> JobHandler? {
+        handlers[kind]
+    }
+
+    public var kinds: [String] { handlers.keys.sorted() }
+}
+
+/// The time source of the queue, in microseconds since the Unix epoch. Tests pass a
+/// `ManualJobClock` to control delays, backoff, leases and schedules without sleeping.
+public protocol JobClock: Sendable {
+    func now() -> Int64
+}
+
+public struct SystemJobClock: JobClock {
+    public init() {}
+
+    public func now() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1_000_000)
+    }
+}
+
+/// A clock that moves only when told to.
+public final class ManualJobClock: JobClock {
+    private let current: Mutex<Int64>
+
+    public init(now: Int64) {
+        current = Mutex(now)
+    }
+
+    public func now() -> Int64 { current.withLock { $0 } }
+
+    public func advance(by duration: Duration) {
+        current.withLock { $0 += duration.microseconds }
+    }
+
+    public func set(_ now: Int64) {
+        current.withLock { $0 = now }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import PonteCore
+import PonteStore
+
+/// Enqueues jobs: gives them ids and due times, and wakes this process's workers.
+public struct JobQueue: Sendable {
+    public let database: any StoreDatabase
+    public let clock: any JobClock
+    private let ids: SortableIDGenerator
+    private let enqueued: @Sendable (_ queue: String, _ count: Int) -> Void
+
+    /// - Parameter enqueued: called after jobs were added (not for ones found by unique key);
+    ///   wakes workers and counts metrics.
+    public init(
+        database: any StoreDatabase, clock: any JobClock = SystemJobClock(),
+        enqueued: @escaping @Sendable (_ queue: String, _ count: Int) -> Void = { _, _ in }
+    ) {
+        self.database = database
+        self.clock = clock
+        self.ids = SortableIDGenerator(prefix: "job_")
+        self.enqueued = enqueued
+    }
+
+    /// A job ready to enqueue, here or inside another transaction. Due now plus `delay`.
+    public func makeJob(
+        kind: String, queue: String, payload: String = "{}", priority: JobPriority = .normal, uniqueKey: String? = nil,
+        provider: String? = nil, delay: Duration = .zero, maxAttempts: Int = 10
+    ) -> NewJob {
+        let now = clock.now()
+        return NewJob(
+            id: ids.next(at: .init(timeIntervalSince1970: Double(now) / 1_000_000)), queue: queue, kind: kind,
+            priority: priority, payload: payload, uniqueKey: uniqueKey, provider: provider,
+            runAt: now + max(0, delay.microseconds), maxAttempts: max(1, maxAttempts)
+        )
+    }
+
+    @discardableResult
+    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueuedJob] {
+        let outcomes = try await database.enqueue(jobs, now: clock.now())
+        didEnqueue(jobs, outcomes)
+        return outcomes
+    }
+
+    /// Tells workers and metrics that `jobs` were enqueued with these outcomes, by a caller
+    /// that enqueued them inside its own transaction.
+    public func didEnqueue(_ jobs: [NewJob], _ outcomes: [EnqueuedJob]) {
+        var added: [String: Int] = [:]
+        for (job, outcome) in zip(jobs, outcomes) where !outcome.existing {
+            added[job.queue, default: 0] += 1
+        }
+        for (queue, count) in added { enqueued(queue, count) }
+    }
+
+    /// A new job id.
+    public func newID() -> String {
+        ids.next(at: .init(timeIntervalSince1970: Double(clock.now()) / 1_000_000))
+    }
+}

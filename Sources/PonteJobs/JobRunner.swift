@@ -1,0 +1,368 @@
+import Logging
+import PonteCore
+import PonteStore
+import ServiceLifecycle
+import Synchronization
+
+/// Runs jobs from the database: claims due jobs with a lease, runs their handlers, records
+/// the outcome, retries with backoff, dead-letters what keeps failing, sweeps stale leases
+/// and fires periodic jobs.
+///
+/// Any number of runners, in any number of processes, may share one database. On graceful
+/// shutdown a runner stops claiming, lets running jobs finish within `shutdownGrace`, then
+/// cancels the rest and puts them back to pending.
+public final class JobRunner: Service, Sendable {
+    /// How one attempt ended, for metrics.
+    public typealias FinishObserver = @Sendable (_ job: ClaimedJob, _ result: JobResult, _ seconds: Double) -> Void
+
+    public let workerID: String
+    private let database: any StoreDatabase
+    private let registry: JobRegistry
+    private let settings: JobRunnerSettings
+    private let periodic: [PeriodicJob]
+    private let queue: JobQueue
+    private let random: @Sendable () -> Double
+    private let onFinish: FinishObserver
+    private let logger: Logger
+    private let doorbells: [String: Doorbell]
+    private let maintenanceBell = Doorbell()
+    private let stopping = Atomic<Bool>(false)
+    /// True until every queue loop has ended; leases are renewed until then.
+    private let queuesRunning = Atomic<Bool>(true)
+
+    public init(
+        database: any StoreDatabase, registry: JobRegistry, settings: JobRunnerSettings, periodic: [PeriodicJob] = [],
+        queue: JobQueue, workerID: String, logger: Logger,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onFinish: @escaping FinishObserver = { _, _, _ in }
+    ) {
+        self.database = database
+        self.registry = registry
+        self.settings = settings
+        self.periodic = periodic
+        self.queue = queue
+        self.workerID = workerID
+        self.random = random
+        self.onFinish = onFinish
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(workerID)"
+        self.logger = logger
+        var doorbells: [String: Doorbell] = [:]
+        for queue in settings.queues { doorbells[queue.name] = Doorbell() }
+        self.doorbells = doorbells
+    }
+
+    private var clock: any JobClock { queue.clock }
+
+    /// Wakes the loop of `queue` (or of every queue) to look for due jobs now.
+    public func wake(queue name: String? = nil) {
+        if let name {
+            doorbells[name]?.ring()
+        } else {
+            for bell in doorbells.values { bell.ring() }
+        }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        try await registerSchedules()
+        logger.info(
+            "workers started",
+            metadata: [
+                "queues": "\(settings.queues.map { "\($0.name)×\($0.concurrency)" }.joined(separator: ","))",
+                "kinds": "\(registry.kinds.joined(separator: ","))",
+            ]
+        )
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { loops in
+                loops.addTask { await self.renewLeases() }
+                loops.addTask { await self.maintain() }
+                await withDiscardingTaskGroup { queues in
+                    for queue in self.settings.queues {
+                        queues.addTask { await self.runQueue(queue) }
+                    }
+                }
+                self.queuesRunning.store(false, ordering: .relaxed)
+                self.maintenanceBell.ring()
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.wake()
+            self.maintenanceBell.ring()
+        }
+        logger.info("workers stopped")
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    // MARK: Queue loop
+
+    private func runQueue(_ settings: QueueSettings) async {
+        guard let bell = doorbells[settings.name] else { return }
+        let finished = FinishedJobs()
+        var running = 0
+        await withTaskGroup(of: Void.self) { handlers in
+            var deadline: ContinuousClock.Instant?
+            var cancelled = false
+            while true {
+                // Record what finished since the last turn, in one transaction.
+                let done = finished.takeAll()
+                if !done.isEmpty {
+                    if await record(done) {
+                        running -= done.count
+                    } else {
+                        finished.putBack(done)
+                    }
+                }
+                if isStopping {
+                    if running == 0 { break }
+                    let end = deadline ?? (ContinuousClock.now + self.settings.shutdownGrace)
+                    deadline = end
+                    if ContinuousClock.now >= end && !cancelled {
+                        logger.warning("shutdown grace over: cancelling running jobs", metadata: ["queue": "\(settings.name)", "running": "\(running)"])
+                        handlers.cancelAll()
+                        cancelled = true
+                    }
+                    await bell.wait(timeout: .milliseconds(50))
+                    continue
+                }
+                let free = settings.concurrency - running
+                var claimed: [ClaimedJob] = []
+                if free > 0 {
+                    do {
+                        let now = clock.now()
+                        claimed = try await database.claimJobs(
+                            queue: settings.name, limit: free, queueLimit: settings.globalLimit, worker: workerID,
+                            now: now, leaseUntil: now + self.settings.leaseDuration.microseconds
+                        )
+                    } catch {
+                        logger.error("claiming jobs failed; retrying", metadata: ["queue": "\(settings.name)", "error": "\(error)"])
+                        await bell.wait(timeout: self.settings.pollInterval)
+                        continue
+                    }
+                }
+                for job in claimed {
+                    running += 1
+                    handlers.addTask {
+                        let result = await self.execute(job)
+                        finished.append(job, result)
+                        bell.ring()
+                    }
+                }
+                if claimed.count == free && free > 0 { continue }  // there may be more due now
+                if !finished.isEmpty { continue }
+                await bell.wait(timeout: self.settings.pollInterval)
+            }
+        }
+    }
+
+    /// Stores outcomes; false when the database could not be reached (kept for next turn).
+    private func record(_ done: [(ClaimedJob, JobResult)]) async -> Bool {
+        do {
+            let lost = try await database.finishJobs(done.map(\.1), worker: workerID, now: clock.now())
+            if !lost.isEmpty {
+                logger.warning(
+                    "lease lost before the outcome was stored; another worker runs these jobs again",
+                    metadata: ["jobs": "\(lost.joined(separator: ","))"]
+                )
+            }
+            return true
+        } catch {
+            logger.error("storing job outcomes failed; retrying", metadata: ["jobs": "\(done.count)", "error": "\(error)"])
+            try? await Task.sleep(for: settings.pollInterval)
+            return false
+        }
+    }
+
+    // MARK: One attempt
+
+    /// Runs one claimed job and says how it ended.
+    func execute(_ job: ClaimedJob) async -> JobResult {
+        let started = ContinuousClock.now
+        let result = await attempt(job)
+        let elapsed = ContinuousClock.now - started
+        onFinish(job, result, Double(elapsed.microseconds) / 1_000_000)
+        switch result {
+        case .retry(_, _, let error):
+            logger.warning("job failed; will retry", metadata: meta(job, ["error": "\(error)"]))
+        case .dead(_, let error):
+            logger.error("job dead-lettered", metadata: meta(job, ["error": "\(error)"]))
+        case .succeeded, .release:
+            logger.debug("job finished", metadata: meta(job, ["result": "\(result)"]))
+        }
+        return result
+    }
+
+    private func attempt(_ job: ClaimedJob) async -> JobResult {
+        if let provider = job.provider, let limit = settings.rateLimits[provider] {
+            do {
+                let wait = try await database.takeRateLimitToken(key: "provider:\(provider)", limit: limit, now: clock.now())
+                if wait > 0 { return .release(id: job.id, at: clock.now() + wait) }
+            } catch {
+                return .release(id: job.id, at: clock.now() + settings.pollInterval.microseconds)
+            }
+        }
+        guard let handler = registry.handler(for: job.kind) else {
+            return .dead(id: job.id, error: "no handler is registered for job kind '\(job.kind)'")
+        }
+        var jobLogger = logger
+        jobLogger[metadataKey: "job_id"] = "\(job.id)"
+        jobLogger[metadataKey: "job_kind"] = "\(job.kind)"
+        do {
+            try await handler(JobContext(job: job, logger: jobLogger))
+            return .succeeded(id: job.id)
+        } catch let failure as JobFailure {
+            switch failure {
+            case .permanent(let reason):
+                return .dead(id: job.id, error: reason)
+            case .retry(let reason, let after):
+                if isStopping && Task.isCancelled { return .release(id: job.id, at: clock.now()) }
+                return retry(job, error: reason, after: after)
+            }
+        } catch {
+            // Cancelled because the process is stopping: not the job's fault.
+            if isStopping && Task.isCancelled { return .release(id: job.id, at: clock.now()) }
+            return retry(job, error: "\(error)", after: nil)
+        }
+    }
+
+    private func retry(_ job: ClaimedJob, error: String, after: Duration?) -> JobResult {
+        guard job.attempt < job.maxAttempts else {
+            return .dead(id: job.id, error: "gave up after \(job.attempt) attempts: \(error)")
+        }
+        let delay = after ?? settings.backoff.delay(afterAttempts: job.attempt, unit: random())
+        return .retry(id: job.id, at: clock.now() + delay.microseconds, error: error)
+    }
+
+    private func meta(_ job: ClaimedJob, _ extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "job_id": "\(job.id)", "job_kind": "\(job.kind)", "queue": "\(job.queue)", "attempt": "\(job.attempt)/\(job.maxAttempts)",
+        ]
+        metadata.merge(extra) { _, new in new }
+        return metadata
+    }
+
+    // MARK: Leases, stale jobs and schedules
+
+    private func renewLeases() async {
+        let interval = settings.leaseDuration / 3
+        while queuesRunning.load(ordering: .relaxed) {
+            await maintenanceBell.wait(timeout: interval)
+            guard queuesRunning.load(ordering: .relaxed) else { break }
+            do {
+                try await database.renewLeases(worker: workerID, until: clock.now() + settings.leaseDuration.microseconds)
+            } catch {
+                logger.error("renewing leases failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func maintain() async {
+        while !isStopping {
+            await maintenanceBell.wait(timeout: settings.maintenanceInterval)
+            if isStopping { break }
+            do {
+                try await runMaintenance()
+            } catch {
+                logger.error("job maintenance failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Sweeps stale leases and fires due periodic jobs, once. The loop calls it every
+    /// `maintenanceInterval`; tests call it after moving the clock.
+    public func runMaintenance() async throws {
+        let recovery = try await database.recoverStaleJobs(now: clock.now())
+        if !recovery.requeued.isEmpty || !recovery.deadLettered.isEmpty {
+            logger.warning(
+                "recovered jobs whose worker stopped renewing their lease",
+                metadata: ["requeued": "\(recovery.requeued.count)", "dead_lettered": "\(recovery.deadLettered.count)"]
+            )
+            wake()
+        }
+        try await fireSchedules()
+    }
+
+    private func registerSchedules() async throws {
+        let now = clock.now()
+        for job in periodic {
+            guard let next = ScheduleSpec.next(spec: job.spec, due: now, now: now) else {
+                throw JobFailure.permanent(reason: "periodic job \(job.name) has a schedule with no future run: \(job.spec)")
+            }
+            try await database.upsertSchedule(
+                JobScheduleRecord(
+                    name: job.name, kind: job.kind, queue: job.queue, priority: job.priority, payload: job.payload,
+                    spec: job.spec, nextRunAt: next
+                )
+            )
+        }
+    }
+
+    private func fireSchedules() async throws {
+        let now = clock.now()
+        let queue = self.queue
+        var made: [NewJob] = []
+        let madeJobs = Mutex<[NewJob]>([])
+        let outcomes = try await database.fireDueSchedules(
+            now: now,
+            nextRunAt: { schedule in
+                ScheduleSpec.next(spec: schedule.spec, due: schedule.nextRunAt, now: now) ?? Int64.max / 2
+            },
+            makeJob: { schedule in
+                var job = queue.makeJob(
+                    kind: schedule.kind, queue: schedule.queue, payload: schedule.payload, priority: schedule.priority,
+                    uniqueKey: "schedule:\(schedule.name)"
+                )
+                job.runAt = min(job.runAt, schedule.nextRunAt)
+                madeJobs.withLock { $0.append(job) }
+                return job
+            }
+        )
+        made = madeJobs.withLock { $0 }
+        queue.didEnqueue(made, outcomes)
+    }
+
+    // MARK: Tests
+
+    /// Claims and runs every job of `queue` due at the clock's current time, until none is
+    /// left, and returns the outcomes in order. For tests driving a `ManualJobClock`.
+    public func runDueJobs(queue name: String) async throws -> [JobResult] {
+        let concurrency = settings.queues.first { $0.name == name }?.concurrency ?? 16
+        var results: [JobResult] = []
+        while true {
+            let now = clock.now()
+            let claimed = try await database.claimJobs(
+                queue: name, limit: concurrency, worker: workerID, now: now, leaseUntil: now + settings.leaseDuration.microseconds
+            )
+            if claimed.isEmpty { return results }
+            var batch: [JobResult] = []
+            for job in claimed { batch.append(await execute(job)) }
+            try await database.finishJobs(batch, worker: workerID, now: clock.now())
+            results += batch
+        }
+    }
+}
+
+/// Outcomes of handlers that finished, waiting to be stored by their queue's loop.
+private final class FinishedJobs: Sendable {
+    private let results = Mutex<[(ClaimedJob, JobResult)]>([])
+
+    func append(_ job: ClaimedJob, _ result: JobResult) {
+        results.withLock { $0.append((job, result)) }
+    }
+
+    func takeAll() -> [(ClaimedJob, JobResult)] {
+        results.withLock { results in
+            defer { results.removeAll(keepingCapacity: true) }
+            return results
+        }
+    }
+
+    /// Returns outcomes that could not be stored, to be tried first next time.
+    func putBack(_ done: [(ClaimedJob, JobResult)]) {
+        results.withLock { $0.insert(contentsOf: done, at: 0) }
+    }
+
+    var isEmpty: Bool { results.withLock { $0.isEmpty } }
+}

@@ -1,0 +1,209 @@
+import PonteCore
+
+/// A job about to be enqueued. Times are microseconds since the Unix epoch.
+public struct NewJob: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    /// Which handler runs it, e.g. `webhook.process`.
+    public var kind: String
+    public var priority: JobPriority
+    /// JSON text handed to the handler.
+    public var payload: String
+    /// While a job with this key is pending or running, enqueueing another returns it instead.
+    public var uniqueKey: String?
+    /// The provider the job calls, for per-provider rate limits.
+    public var provider: String?
+    public var runAt: Int64
+    public var maxAttempts: Int
+
+    public init(
+        id: String, queue: String, kind: String, priority: JobPriority = .normal, payload: String = "{}",
+        uniqueKey: String? = nil, provider: String? = nil, runAt: Int64, maxAttempts: Int = 10
+    ) {
+        self.id = id
+        self.queue = queue
+        self.kind = kind
+        self.priority = priority
+        self.payload = payload
+        self.uniqueKey = uniqueKey
+        self.provider = provider
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// What enqueueing one job did: added it, or found an active job with the same unique key.
+public struct EnqueuedJob: Sendable, Equatable {
+    public var id: String
+    /// True when `id` is an earlier job with the same unique key, still pending or running.
+    public var existing: Bool
+
+    public init(id: String, existing: Bool) {
+        self.id = id
+        self.existing = existing
+    }
+}
+
+/// A job a worker has claimed: it holds the lease until `leaseExpiresAt` unless renewed.
+public struct ClaimedJob: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var kind: String
+    public var priority: JobPriority
+    public var payload: String
+    public var provider: String?
+    /// This attempt's number, from 1.
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var runAt: Int64
+    public var startedAt: Int64
+}
+
+/// How a worker's attempt at a job ended.
+public enum JobResult: Sendable, Equatable {
+    /// The handler finished.
+    case succeeded(id: String)
+    /// The attempt failed; run it again at `at`.
+    case retry(id: String, at: Int64, error: String)
+    /// The attempt failed for good (or was the last allowed): dead-letter it.
+    case dead(id: String, error: String)
+    /// Not run (a rate limit said wait, or the worker is stopping): back to pending at `at`,
+    /// without counting an attempt.
+    case release(id: String, at: Int64)
+
+    public var id: String {
+        switch self {
+        case .succeeded(let id), .retry(let id, _, _), .dead(let id, _), .release(let id, _): id
+        }
+    }
+}
+
+/// One stored job.
+public struct JobRecord: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var kind: String
+    public var priority: JobPriority
+    public var status: JobStatus
+    public var payload: String
+    public var uniqueKey: String?
+    public var provider: String?
+    public var runAt: Int64
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Int64?
+    public var lastError: String?
+    public var createdAt: Int64
+    public var startedAt: Int64?
+    public var finishedAt: Int64?
+}
+
+/// One failed attempt, kept as the job's error history.
+public struct JobAttempt: Sendable, Equatable {
+    public var attempt: Int
+    public var worker: String?
+    public var startedAt: Int64?
+    public var finishedAt: Int64
+    /// `failed`, `dead` or `lease_expired`.
+    public var outcome: String
+    public var error: String?
+}
+
+/// Filters and page for listing jobs, newest first.
+public struct JobQuery: Sendable, Equatable {
+    public var status: JobStatus?
+    public var queue: String?
+    public var priority: JobPriority?
+    public var limit: Int
+    /// List only jobs older than this id (the previous page's last id).
+    public var before: String?
+
+    public init(status: JobStatus? = nil, queue: String? = nil, priority: JobPriority? = nil, limit: Int = 50, before: String? = nil) {
+        self.status = status
+        self.queue = queue
+        self.priority = priority
+        self.limit = limit
+        self.before = before
+    }
+}
+
+/// Jobs counted by queue, priority and status.
+public struct QueueCount: Sendable, Equatable {
+    public var queue: String
+    public var priority: JobPriority
+    public var status: JobStatus
+    public var count: Int
+    /// For pending jobs: the earliest due time among those already due, if any.
+    public var oldestDueAt: Int64?
+}
+
+/// Which dead letters to send back to the queue; nil fields match everything.
+public struct DeadLetterFilter: Sendable, Equatable {
+    public var queue: String?
+    public var provider: String?
+    /// A substring of the last error.
+    public var errorContains: String?
+
+    public init(queue: String? = nil, provider: String? = nil, errorContains: String? = nil) {
+        self.queue = queue
+        self.provider = provider
+        self.errorContains = errorContains
+    }
+}
+
+/// What a stale-lease sweep did.
+public struct StaleRecovery: Sendable, Equatable {
+    /// Jobs whose lease expired, now pending again.
+    public var requeued: [String]
+    /// Jobs whose lease expired on their last allowed attempt, now dead.
+    public var deadLettered: [String]
+
+    public init(requeued: [String] = [], deadLettered: [String] = []) {
+        self.requeued = requeued
+        self.deadLettered = deadLettered
+    }
+}
+
+/// A periodic job: enqueued once per due time across all processes.
+public struct JobScheduleRecord: Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    public var queue: String
+    public var priority: JobPriority
+    public var payload: String
+    /// `cron:<expression>` or `every:<seconds>`.
+    public var spec: String
+    public var nextRunAt: Int64
+
+    public init(name: String, kind: String, queue: String, priority: JobPriority, payload: String, spec: String, nextRunAt: Int64) {
+        self.name = name
+        self.kind = kind
+        self.queue = queue
+        self.priority = priority
+        self.payload = payload
+        self.spec = spec
+        self.nextRunAt = nextRunAt
+    }
+}
+
+/// A token bucket: `capacity` tokens, refilled continuously at `capacity` per `per`.
+public struct RateLimit: Sendable, Equatable {
+    public var capacity: Int
+    public var per: Duration
+
+    public init(capacity: Int, per: Duration) {
+        self.capacity = capacity
+        self.per = per
+    }
+
+    /// Tokens added per microsecond.
+    var refillPerMicrosecond: Double { Double(capacity) / Double(max(1, per.microseconds)) }
+}
+
+/// Claim and run timings of jobs of one kind, for benchmarks.
+public struct JobTiming: Sendable, Equatable {
+    public var runAt: Int64
+    public var startedAt: Int64
+    public var finishedAt: Int64
+}

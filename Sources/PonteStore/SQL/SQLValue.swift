@@ -1,0 +1,138 @@
+import NIOCore
+
+/// A value bound to or read from a SQL statement, the same on every database.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(ByteBuffer)
+
+    init(_ text: String?) {
+        self = text.map { .text($0) } ?? .null
+    }
+
+    init(_ integer: Int64?) {
+        self = integer.map { .integer($0) } ?? .null
+    }
+}
+
+/// One result row, read by column position.
+public struct SQLRow: Sendable, Equatable {
+    public let values: [SQLValue]
+
+    public init(_ values: [SQLValue]) {
+        self.values = values
+    }
+
+    public func integer(_ column: Int) -> Int64? {
+        guard column < values.count else { return nil }
+        switch values[column] {
+        case .integer(let value): return value
+        case .real(let value): return Int64(value)
+        case .text(let text): return Int64(text)
+        default: return nil
+        }
+    }
+
+    public func real(_ column: Int) -> Double? {
+        guard column < values.count else { return nil }
+        switch values[column] {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
+        }
+    }
+
+    public func text(_ column: Int) -> String? {
+        guard column < values.count else { return nil }
+        switch values[column] {
+        case .text(let text): return text
+        case .blob(let buffer): return String(buffer: buffer)
+        case .integer(let value): return String(value)
+        default: return nil
+        }
+    }
+
+    public func blob(_ column: Int) -> ByteBuffer? {
+        guard column < values.count else { return nil }
+        switch values[column] {
+        case .blob(let buffer): return buffer
+        case .text(let text): return ByteBuffer(string: text)
+        default: return nil
+        }
+    }
+
+    /// A required text column, or a `StoreError` naming what was being read.
+    func requiredText(_ column: Int, _ what: String) throws -> String {
+        guard let value = text(column) else { throw StoreError("unreadable \(what) (column \(column))") }
+        return value
+    }
+
+    /// A required integer column, or a `StoreError` naming what was being read.
+    func requiredInteger(_ column: Int, _ what: String) throws -> Int64 {
+        guard let value = integer(column) else { throw StoreError("unreadable \(what) (column \(column))") }
+        return value
+    }
+}
+
+/// Runs statements inside one transaction (or, outside one, each in its own).
+///
+/// SQL is written once with `?` placeholders; the PostgreSQL executor numbers them.
+public protocol SQLExecutor: Sendable {
+    var dialect: SQLDialect { get }
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+/// What differs between the databases' SQL, in one place.
+public struct SQLDialect: Sendable {
+    /// Appended to a `SELECT` that picks rows to update, so concurrent workers skip each
+    /// other's rows instead of waiting (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a
+    /// single writer and needs nothing).
+    public let skipLocked: String
+    /// Appended to a `SELECT` whose rows the transaction will update, so a concurrent
+    /// transaction waits for it (`FOR UPDATE`; nothing on SQLite).
+    public let forUpdate: String
+    /// The two-argument largest/smallest functions.
+    public let greatest: String
+    public let least: String
+    /// Serialises writers that must see each other's commits, such as claims on a queue
+    /// with a concurrency limit (`nil` where writes are already serialised).
+    public let transactionLockSQL: String?
+    /// Wakes listening workers once the transaction commits (`nil` without LISTEN/NOTIFY).
+    public let notifySQL: String?
+
+    public static let sqlite = SQLDialect(
+        skipLocked: "", forUpdate: "", greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
+    )
+    public static let postgres = SQLDialect(
+        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", greatest: "GREATEST", least: "LEAST",
+        transactionLockSQL: "SELECT pg_advisory_xact_lock(hashtext(?))",
+        notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', '')"
+    )
+}
+
+/// The PostgreSQL channel on which enqueues wake idle workers.
+public enum JobNotifications {
+    public static let channel = "ponte_jobs"
+}
+
+extension SQLExecutor {
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
+        try await query(sql, binds)
+    }
+}
+
+enum SQLText {
+    /// `?, ?, ?` for `count` placeholders.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// `(?, ?), (?, ?)` for `rows` rows of `columns` placeholders.
+    static func rows(_ rows: Int, columns: Int) -> String {
+        let row = "(" + placeholders(columns) + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+}
