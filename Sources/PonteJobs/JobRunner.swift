@@ -78,6 +78,7 @@ public final class JobRunner: Service, Sendable {
             await withDiscardingTaskGroup { loops in
                 loops.addTask { await self.renewLeases() }
                 loops.addTask { await self.maintain() }
+                loops.addTask { await self.listen() }
                 await withDiscardingTaskGroup { queues in
                     for queue in self.settings.queues {
                         queues.addTask { await self.runQueue(queue) }
@@ -241,6 +242,25 @@ public final class JobRunner: Service, Sendable {
         ]
         metadata.merge(extra) { _, new in new }
         return metadata
+    }
+
+    // MARK: Wake-ups from other processes
+
+    /// Wakes the queues when another process enqueues (PostgreSQL LISTEN/NOTIFY), until the
+    /// runner stops; reconnects after errors. Polling covers any gap.
+    private func listen() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled && !self.isStopping {
+                do {
+                    try await self.database.listenForJobs { [self] in self.wake() }
+                    if self.database.dialect.notifySQL == nil { return }  // nothing to listen to
+                } catch {
+                    if Task.isCancelled || self.isStopping { return }
+                    self.logger.warning("job notifications interrupted; polling until they are back", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     // MARK: Leases, stale jobs and schedules

@@ -64,6 +64,8 @@ enum Migrations {
     /// Jobs, their failed attempts, periodic schedules and rate-limit buckets.
     private static func jobQueue(bigint: String, real: String, serial: String) -> [String] {
         [
+            // Why an event was ignored (or what its handler said), apart from errors.
+            "ALTER TABLE webhook_inbox ADD COLUMN reason TEXT",
             """
             CREATE TABLE jobs (
                 id TEXT PRIMARY KEY,

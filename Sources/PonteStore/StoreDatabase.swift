@@ -23,6 +23,10 @@ public protocol StoreDatabase: Service, Sendable {
     func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
     /// Runs `body` in one write transaction: it commits when `body` returns and rolls back
     /// when it throws.
+    /// Calls `wake` whenever another process enqueues jobs, until cancelled; returns at once
+    /// where the database cannot tell (workers then rely on polling).
+    func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws
+
     @discardableResult
     func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
 }

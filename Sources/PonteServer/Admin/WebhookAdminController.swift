@@ -109,6 +109,7 @@ struct WebhookSummaryJSON: Encodable {
     let receivedAt: String
     let attempts: Int
     let lastError: String?
+    let reason: String?
 
     init(_ summary: InboxSummary) {
         id = summary.id
@@ -119,10 +120,11 @@ struct WebhookSummaryJSON: Encodable {
         receivedAt = Timestamps.iso8601(microseconds: summary.receivedAt)
         attempts = summary.attempts
         lastError = summary.lastError
+        reason = summary.reason
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, provider, status, attempts
+        case id, provider, status, attempts, reason
         case eventID = "event_id"
         case eventType = "event_type"
         case receivedAt = "received_at"
@@ -139,6 +141,7 @@ struct WebhookSummaryJSON: Encodable {
         try container.encode(receivedAt, forKey: .receivedAt)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(lastError, forKey: .lastError)
+        try container.encode(reason, forKey: .reason)
     }
 }
 

@@ -9,8 +9,13 @@ public struct CommandLineOverrides: Sendable {
     public var database: String?
     public var configFile: String?
     public var logLevel: String?
+    public var workers: Bool?
 
-    public init(host: String? = nil, port: Int? = nil, database: String? = nil, configFile: String? = nil, logLevel: String? = nil) {
+    public init(
+        host: String? = nil, port: Int? = nil, database: String? = nil, configFile: String? = nil, logLevel: String? = nil,
+        workers: Bool? = nil
+    ) {
+        self.workers = workers
         self.host = host
         self.port = port
         self.database = database
@@ -67,6 +72,8 @@ public enum ConfigurationLoader {
         try pick("max_body_bytes", flag: nil, envName: "PONTE_MAX_BODY_BYTES", fileValue: try file.serverInt("max_body_bytes"), parse: { Int($0) }) { config.maxBodyBytes = $0 }
         try pick("jwt_secret", flag: nil, envName: "PONTE_JWT_SECRET", fileValue: file.server["jwt_secret"], parse: string) { config.jwtSecret = $0 }
         try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }
+        try pick("workers", flag: flags.workers, envName: "PONTE_WORKERS", fileValue: file.server["workers"].flatMap(parseBool), parse: parseBool) { config.workers = $0 }
+        try pick("worker_concurrency", flag: nil, envName: "PONTE_WORKER_CONCURRENCY", fileValue: try file.serverInt("worker_concurrency"), parse: { Int($0) }) { config.workerConcurrency = $0 }
         try pick("log_level", flag: flags.logLevel, envName: "PONTE_LOG_LEVEL", fileValue: file.server["log_level"], parse: string) { config.logLevel = $0 }
 
         for secret in ProviderSecret.all {
@@ -79,6 +86,14 @@ public enum ConfigurationLoader {
             }
         }
         return config
+    }
+}
+
+private func parseBool(_ text: String) -> Bool? {
+    switch text.lowercased() {
+    case "true", "yes", "on", "1": true
+    case "false", "no", "off", "0": false
+    default: nil
     }
 }
 

@@ -17,6 +17,10 @@ public struct HubConfiguration: Sendable {
     /// Where local state lives (the JWT key file); defaults to the SQLite file's directory, or `./data`.
     public var dataDirectory: String?
     public var logLevel: String = "info"
+    /// Whether this process runs job workers (`serve --no-workers` turns them off).
+    public var workers: Bool = true
+    /// Jobs of each queue one process runs at once.
+    public var workerConcurrency: Int = 16
     public var secrets = WebhookSecrets()
     /// Where each value came from (`flag`, `env PONTE_PORT`, `file`, `default`), for `config check`.
     public var sources: [String: String] = [:]
@@ -51,6 +55,9 @@ public struct HubConfiguration: Sendable {
             } else {
                 problems.append("public URL '\(publicURL)' is not an http(s) URL like https://hub.example.com")
             }
+        }
+        if !(1...1024).contains(workerConcurrency) {
+            problems.append("worker concurrency \(workerConcurrency) is out of range; use 1-1024")
         }
         if maxBodyBytes < 1024 { problems.append("max body size \(maxBodyBytes) is below 1024 bytes") }
         if let jwtSecret, jwtSecret.utf8.count < 32 {

@@ -45,6 +45,8 @@ public struct InboxSummary: Sendable, Equatable {
     public var receivedAt: Int64
     public var attempts: Int
     public var lastError: String?
+    /// Why the event was ignored, or what its handler reported.
+    public var reason: String?
 }
 
 /// One stored webhook in full.

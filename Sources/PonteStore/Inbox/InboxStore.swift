@@ -54,18 +54,20 @@ extension StoreDatabase {
         guard let row = try await read(InboxSQL.entry, [.text(id)]).first else { return nil }
         return InboxEntry(
             summary: try InboxSQL.summary(row),
-            headersJSON: try row.requiredText(8, "webhook headers"),
-            body: row.blob(9) ?? ByteBuffer()
+            headersJSON: try row.requiredText(9, "webhook headers"),
+            body: row.blob(10) ?? ByteBuffer()
         )
     }
 
-    /// Records a processing step: the new status, the error (nil clears it), and whether an
-    /// attempt began.
-    public func setWebhookStatus(id: String, status: WebhookStatus, error: String?, attemptStarted: Bool = false) async throws {
+    /// Records a processing step: the new status, the error and reason (nil clears them),
+    /// and whether an attempt began.
+    public func setWebhookStatus(
+        id: String, status: WebhookStatus, error: String? = nil, reason: String? = nil, attemptStarted: Bool = false
+    ) async throws {
         try await write { sql in
             try await sql.execute(
-                "UPDATE webhook_inbox SET status = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
-                [.text(status.rawValue), SQLValue(error), .integer(attemptStarted ? 1 : 0), .text(id)]
+                "UPDATE webhook_inbox SET status = ?, last_error = ?, reason = ?, attempts = attempts + ? WHERE id = ?",
+                [.text(status.rawValue), SQLValue(error), SQLValue(reason), .integer(attemptStarted ? 1 : 0), .text(id)]
             )
         }
     }
@@ -75,7 +77,7 @@ extension StoreDatabase {
     public func replayWebhook(id: String, job: NewJob, now: Int64) async throws -> EnqueuedJob? {
         try await write { sql -> EnqueuedJob? in
             let found = try await sql.query(
-                "UPDATE webhook_inbox SET status = ?, last_error = NULL WHERE id = ? RETURNING id",
+                "UPDATE webhook_inbox SET status = ?, last_error = NULL, reason = NULL WHERE id = ? RETURNING id",
                 [.text(WebhookStatus.pending.rawValue), .text(id)]
             )
             guard !found.isEmpty else { return nil }
@@ -87,7 +89,7 @@ extension StoreDatabase {
 /// SQL text for the inbox.
 enum InboxSQL {
     static let columns = "id, provider, event_id, event_type, status, received_at, headers, body"
-    static let summaryColumns = "id, provider, event_id, event_type, status, received_at, attempts, last_error"
+    static let summaryColumns = "id, provider, event_id, event_type, status, received_at, attempts, last_error, reason"
     static let fieldsPerRow = 8
 
     /// `INSERT … VALUES (…),(…) ON CONFLICT DO NOTHING RETURNING id` for `rows` rows.
@@ -136,7 +138,7 @@ enum InboxSQL {
             id: id, provider: try row.requiredText(1, "provider"), eventID: try row.requiredText(2, "event id"),
             eventType: try row.requiredText(3, "event type"), status: status,
             receivedAt: try row.requiredInteger(5, "received_at"), attempts: Int(try row.requiredInteger(6, "attempts")),
-            lastError: row.text(7)
+            lastError: row.text(7), reason: row.text(8)
         )
     }
 }

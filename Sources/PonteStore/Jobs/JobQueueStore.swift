@@ -461,3 +461,22 @@ extension StoreDatabase {
         }
     }
 }
+
+extension StoreDatabase {
+    /// Deletes succeeded and cancelled jobs that finished before `before`, with their
+    /// attempt history; returns how many jobs went. Dead letters are kept until an operator
+    /// acts on them.
+    public func pruneFinishedJobs(before: Int64, limit: Int = 10_000) async throws -> Int {
+        try await write { sql -> Int in
+            let ids = try await sql.query(
+                "SELECT id FROM jobs WHERE status IN ('succeeded', 'cancelled') AND finished_at < ? LIMIT \(max(1, limit))",
+                [.integer(before)]
+            ).compactMap { $0.text(0) }
+            guard !ids.isEmpty else { return 0 }
+            let binds = ids.map { SQLValue.text($0) }
+            try await sql.execute("DELETE FROM job_attempts WHERE job_id IN (\(SQLText.placeholders(ids.count)))", binds)
+            try await sql.execute("DELETE FROM jobs WHERE id IN (\(SQLText.placeholders(ids.count)))", binds)
+            return ids.count
+        }
+    }
+}

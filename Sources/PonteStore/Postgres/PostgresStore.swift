@@ -99,6 +99,14 @@ public final class PostgresStore: StoreDatabase {
 
     public var dialect: SQLDialect { .postgres }
 
+    public func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: JobNotifications.channel) { notifications in
+                for try await _ in notifications { wake() }
+            }
+        }
+    }
+
     public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await PostgresExecutor.rows(client.query(PostgresExecutor.query(sql, binds), logger: logger))
     }

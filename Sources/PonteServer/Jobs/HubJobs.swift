@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PonteCore
+import PonteJobs
+import PonteStore
+
+/// The jobs every Ponte process knows: their handlers, queues and periodic schedules. `serve`
+/// and `worker` build the same set, so any process can run any job.
+public struct HubJobs: Sendable {
+    /// Succeeded and cancelled jobs older than this are pruned hourly.
+    static let retention: Duration = .seconds(7 * 24 * 3600)
+    static let maintenanceQueue = "maintenance"
+    static let pruneKind = "jobs.prune"
+    /// Does nothing: for smoke tests and the queue benchmark.
+    public static let noopKind = "ponte.noop"
+    static let defaultQueue = "default"
+
+    /// Per-provider request budgets, shared by all processes (seed 000: iFood allows 100
+    /// requests a minute).
+    static let rateLimits: [String: RateLimit] = [
+        "ifood": RateLimit(capacity: 100, per: .seconds(60))
+    ]
+
+    public let registry: JobRegistry
+    public let settings: JobRunnerSettings
+    public let periodic: [PeriodicJob]
+
+    init(database: any StoreDatabase, concurrency: Int, webhookHandlers: [String: WebhookEventHandler] = [:]) {
+        var registry = JobRegistry()
+        let processor = WebhookProcessor(database: database, handlers: webhookHandlers)
+        registry.register(WebhookProcessor.kind) { try await processor.handle($0) }
+        registry.register(Self.pruneKind) { context in
+            let before = SystemJobClock().now() - Self.retention.microseconds
+            let pruned = try await database.pruneFinishedJobs(before: before)
+            if pruned > 0 { context.logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
+        }
+        registry.register(Self.noopKind) { _ in }
+        self.registry = registry
+        self.settings = JobRunnerSettings(
+            queues: [
+                QueueSettings(name: WebhookProcessor.queue, concurrency: concurrency),
+                QueueSettings(name: Self.defaultQueue, concurrency: concurrency),
+                QueueSettings(name: Self.maintenanceQueue, concurrency: 1),
+            ],
+            pollInterval: database.kind == "sqlite" ? .milliseconds(5) : .milliseconds(250),
+            rateLimits: Self.rateLimits
+        )
+        self.periodic = [
+            PeriodicJob(
+                name: "prune-finished-jobs", kind: Self.pruneKind, queue: Self.maintenanceQueue, priority: .low,
+                schedule: .every(.seconds(3600))
+            )
+        ]
+    }
+
+    /// A worker id that names the host and process, for leases and logs.
+    static func workerID() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        return "\(host):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max) % 100_000)"
+    }
+}
