@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PonteCore
 import PonteStore
 
@@ -8,9 +9,10 @@ public struct JobQueue: Sendable {
     public let clock: any JobClock
     private let ids: SortableIDGenerator
     private let enqueued: @Sendable (_ queue: String, _ count: Int) -> Void
+    private let waker = Waker()
 
-    /// - Parameter enqueued: called after jobs were added (not for ones found by unique key);
-    ///   wakes workers and counts metrics.
+    /// - Parameter enqueued: called after jobs were added (not for ones found by unique key),
+    ///   for metrics.
     public init(
         database: any StoreDatabase, clock: any JobClock = SystemJobClock(),
         enqueued: @escaping @Sendable (_ queue: String, _ count: Int) -> Void = { _, _ in }
@@ -49,10 +51,35 @@ public struct JobQueue: Sendable {
             added[job.queue, default: 0] += 1
         }
         for (queue, count) in added { enqueued(queue, count) }
+        if !added.isEmpty { wakeWorkers() }
+    }
+
+    /// Wakes this process's workers to look for due jobs now (after jobs were enqueued or
+    /// sent back to the queue).
+    public func wakeWorkers() {
+        waker.wake()
+    }
+
+    /// Who `wakeWorkers` wakes: the runner, once it exists.
+    public func setWorkerWakeUp(_ wake: @escaping @Sendable () -> Void) {
+        waker.set(wake)
     }
 
     /// A new job id.
     public func newID() -> String {
         ids.next(at: .init(timeIntervalSince1970: Double(clock.now()) / 1_000_000))
+    }
+}
+
+/// A wake-up target set after construction.
+private final class Waker: Sendable {
+    private let target = Mutex<(@Sendable () -> Void)?>(nil)
+
+    func set(_ wake: @escaping @Sendable () -> Void) {
+        target.withLock { $0 = wake }
+    }
+
+    func wake() {
+        target.withLock { $0 }?()
     }
 }

@@ -26,13 +26,16 @@ public final class JobRunner: Service, Sendable {
     private let logger: Logger
     private let doorbells: [String: Doorbell]
     private let maintenanceBell = Doorbell()
+    private let prepare: @Sendable () async throws -> Void
     private let stopping = Atomic<Bool>(false)
     /// True until every queue loop has ended; leases are renewed until then.
     private let queuesRunning = Atomic<Bool>(true)
 
+    /// - Parameter prepare: runs before anything else, e.g. waiting for migrations.
     public init(
         database: any StoreDatabase, registry: JobRegistry, settings: JobRunnerSettings, periodic: [PeriodicJob] = [],
         queue: JobQueue, workerID: String, logger: Logger,
+        prepare: @escaping @Sendable () async throws -> Void = {},
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         onFinish: @escaping FinishObserver = { _, _, _ in }
     ) {
@@ -41,6 +44,7 @@ public final class JobRunner: Service, Sendable {
         self.settings = settings
         self.periodic = periodic
         self.queue = queue
+        self.prepare = prepare
         self.workerID = workerID
         self.random = random
         self.onFinish = onFinish
@@ -66,6 +70,7 @@ public final class JobRunner: Service, Sendable {
     // MARK: Service
 
     public func run() async throws {
+        try await prepare()
         try await registerSchedules()
         logger.info(
             "workers started",

@@ -2,15 +2,17 @@ import Foundation
 import Hummingbird
 import Logging
 import PonteCore
+import PonteJobs
 import PonteProviders
 import PonteStore
 import ServiceLifecycle
+import UnixSignals
 
 /// Builds the hub: storage, the webhook inbox, routes and services, ready to `runService()`.
 ///
 /// Migrations run before the port opens. Services stop in reverse order on SIGTERM/SIGINT:
-/// the HTTP server finishes in-flight requests, then the inbox commits what is queued, then
-/// the database closes.
+/// the HTTP server finishes in-flight requests, the workers finish running jobs (within their
+/// grace period), the inbox commits what is queued, then the database closes.
 public func buildApplication(
     configuration: HubConfiguration,
     logger: Logger,
@@ -23,8 +25,23 @@ public func buildApplication(
     let location = try configuration.databaseLocation()
     let database = try await Store.open(location, logger: logger)
     let metrics = HubMetrics()
-    let inbox = WebhookInbox(database: database, logger: logger) { rows, seconds in
+    let jobQueue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
+    let inbox = WebhookInbox(
+        database: database, processing: { WebhookProcessor.job(for: $0.id, queue: jobQueue) }, logger: logger
+    ) { rows, seconds in
         metrics.batchCommitted(rows: rows, seconds: seconds)
+        if rows > 0 {
+            metrics.jobsEnqueued(queue: WebhookProcessor.queue, count: rows)
+            jobQueue.wakeWorkers()
+        }
+    }
+    var services: [any Service] = [database, inbox]
+    if configuration.workers {
+        let runner = HubJobs.runner(
+            database: database, queue: jobQueue, configuration: configuration, metrics: metrics, logger: logger,
+            prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
+        )
+        services.append(runner)
     }
 
     let (secret, fromFile) = try TokenSecret.resolve(
@@ -49,11 +66,12 @@ public func buildApplication(
         .addRoutes(to: router)
     let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(tokens: tokens, now: now))
     WebhookAdminController(database: database, ids: ids).addRoutes(to: admin)
+    JobAdminController(database: database, queue: jobQueue).addRoutes(to: admin)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ponte"),
-        services: [database, inbox],
+        services: services,
         onServerRunning: { channel in
             logger.info(
                 "ponte is listening",
@@ -61,6 +79,7 @@ public func buildApplication(
                     "address": "\(channel.localAddress?.description ?? "?")",
                     "database": "\(location)",
                     "providers": "\(verifiers.keys.sorted().joined(separator: ","))",
+                    "workers": "\(configuration.workers ? "on" : "off (--no-workers)")",
                 ]
             )
         },
@@ -71,4 +90,27 @@ public func buildApplication(
         logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])
     }
     return app
+}
+
+/// Builds a worker process: the database and the job runner, no HTTP. It applies migrations
+/// before taking jobs, and stops on SIGTERM/SIGINT like `serve`.
+public func buildWorker(configuration: HubConfiguration, logger: Logger) async throws -> ServiceGroup {
+    let problems = configuration.problems()
+    guard problems.isEmpty else {
+        throw ConfigurationError(message: "invalid configuration: " + problems.joined(separator: "; "))
+    }
+    let location = try configuration.databaseLocation()
+    let database = try await Store.open(location, logger: logger)
+    let metrics = HubMetrics()
+    let queue = JobQueue(database: database)
+    let runner = HubJobs.runner(
+        database: database, queue: queue, configuration: configuration, metrics: metrics, logger: logger,
+        prepare: {
+            let applied = try await database.migrate(logger: logger)
+            logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])
+        }
+    )
+    return ServiceGroup(
+        configuration: .init(services: [database, runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    )
 }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PonteBench
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that anyone can rerun.",
-        subcommands: [Webhooks.self]
+        subcommands: [Webhooks.self, Queue.self, QueueWorker.self]
     )
 
     struct Webhooks: AsyncParsableCommand {
@@ -64,6 +65,101 @@ struct BenchCommand: AsyncParsableCommand {
                 print("\(report.failed) requests were not accepted (non-200); see the hub's log", to: &standardError)
                 throw ExitCode.failure
             }
+        }
+    }
+
+    struct Queue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the job queue: enqueue no-op jobs into a fresh queue and run them with worker processes.",
+            discussion: """
+                Starts --processes worker processes (this executable, `bench queue-worker`) and waits \
+                until they are idle. Pickup latency: 100 single jobs enqueued one at a time into the idle \
+                queue, from enqueue to handler start. Throughput: --jobs jobs enqueued in one transaction; \
+                seconds run from that commit to the last job's finish. Prints one JSON line: jobs, \
+                processes, seconds, jobs_per_second, pickup_p50_ms, pickup_p99_ms, succeeded, dead. \
+                With --effects and --kill-one-midway it is the crash test: every job writes an idempotent \
+                effect, one worker is killed with SIGKILL halfway, and effects must equal jobs.
+                """
+        )
+
+        @Option(help: "SQLite file path or postgres:// URL (migrated if needed; the benchmark uses its own queue).")
+        var database: String
+
+        @Option(help: "Jobs to run in the throughput phase.")
+        var jobs = 20_000
+
+        @Option(help: "Worker processes.")
+        var processes = 2
+
+        @Option(help: "Jobs each worker process runs at once.")
+        var concurrency = 256
+
+        @Option(help: "Lease in seconds; a killed worker's jobs run again after it expires.")
+        var lease = 30
+
+        @Flag(help: "Each job writes an idempotent effect (a row keyed by job id) and logs each execution.")
+        var effects = false
+
+        @Flag(help: "SIGKILL one worker process once half the jobs are done.")
+        var killOneMidway = false
+
+        func validate() throws {
+            guard jobs > 0, processes > 0, concurrency > 0, lease > 0 else {
+                throw ValidationError("--jobs, --processes, --concurrency and --lease must be positive")
+            }
+            if killOneMidway && processes < 2 {
+                throw ValidationError("--kill-one-midway needs at least 2 processes, so one survives to finish the jobs")
+            }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "ponte.bench")
+            logger.logLevel = .warning
+            var options = QueueBench.Options(database: database)
+            options.jobs = jobs
+            options.processes = processes
+            options.concurrency = concurrency
+            options.lease = .seconds(lease)
+            options.effects = effects
+            options.killOneMidway = killOneMidway
+            let report = try await QueueBench(options: options, logger: logger).run()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+
+    struct QueueWorker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "queue-worker",
+            abstract: "One worker process of `bench queue` (started by it; prints `ready` once it takes jobs).",
+            shouldDisplay: false
+        )
+
+        @Option(help: "SQLite file path or postgres:// URL.")
+        var database: String
+
+        @Option(help: "The queue to take jobs from.")
+        var queue: String
+
+        @Option(help: "Jobs run at once.")
+        var concurrency = 256
+
+        @Option(help: "Lease in seconds.")
+        var lease = 30
+
+        @Option(help: "Append each executed job id to this file.")
+        var executionsLog: String?
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .warning
+                return handler
+            }
+            try await QueueBenchWorker(
+                database: database, queue: queue, concurrency: concurrency, lease: .seconds(lease), executionsLog: executionsLog
+            ).run(logger: Logger(label: "ponte.bench.worker"))
         }
     }
 }

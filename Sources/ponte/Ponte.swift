@@ -5,8 +5,8 @@ import ArgumentParser
 struct Ponte: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ponte",
-        abstract: "Ponte: a self-hosted integration hub that receives providers' signed webhooks without losing or doubling one.",
-        subcommands: [Serve.self, Migrate.self, ConfigCommand.self, TokenCommand.self, BenchCommand.self]
+        abstract: "Ponte: a self-hosted integration hub that receives providers' signed webhooks without losing or doubling one, and processes them as durable jobs.",
+        subcommands: [Serve.self, WorkerCommand.self, Migrate.self, ConfigCommand.self, TokenCommand.self, BenchCommand.self]
     )
 }
 

@@ -5,7 +5,7 @@ import PonteServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the hub: webhook endpoints, admin API, /health, /ready and /metrics.",
+        abstract: "Run the hub: webhook endpoints, admin API, job workers, /health, /ready and /metrics.",
         discussion: """
             Migrations are applied before the port opens. SIGTERM or SIGINT stops accepting \
             connections, finishes in-flight requests, commits queued events and closes the database.
@@ -18,13 +18,16 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: HubOptions
 
+    @Flag(help: "Serve HTTP only; run jobs in `ponte worker` processes instead (env PONTE_WORKERS=false).")
+    var noWorkers = false
+
     func run() async throws {
-        let configuration = try loadConfiguration(options)
+        let configuration = try loadConfiguration(options, workers: noWorkers ? false : nil)
         let logger = bootstrapLogging(level: configuration.logLevel)
         do {
             let app = try await buildApplication(configuration: configuration, logger: logger)
             try await app.runService()
-            logger.info("ponte stopped: in-flight requests answered, queued events committed, database closed")
+            logger.info("ponte stopped: in-flight requests answered, running jobs finished or released, queued events committed, database closed")
         } catch {
             logger.critical("ponte stopped", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -53,6 +53,36 @@ public struct HubJobs: Sendable {
         ]
     }
 
+    /// The runner for this process, reporting to `metrics`.
+    static func runner(
+        database: any StoreDatabase, queue: JobQueue, configuration: HubConfiguration, metrics: HubMetrics, logger: Logger,
+        prepare: @escaping @Sendable () async throws -> Void
+    ) -> JobRunner {
+        let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency)
+        let runner = JobRunner(
+            database: database, registry: jobs.registry, settings: jobs.settings, periodic: jobs.periodic, queue: queue,
+            workerID: workerID(), logger: logger, prepare: prepare,
+            onFinish: { job, result, seconds in
+                metrics.jobFinished(queue: job.queue, kind: job.kind, result: result, seconds: seconds)
+            }
+        )
+        queue.setWorkerWakeUp { runner.wake() }
+        return runner
+    }
+
+    /// Returns once the schema is current (`serve` migrates before its port opens; workers
+    /// wait for that).
+    static func waitForMigrations(database: any StoreDatabase, logger: Logger) async throws {
+        var logged = false
+        while try await database.schemaVersion() < Store.latestSchemaVersion {
+            if !logged {
+                logger.info("workers waiting for migrations")
+                logged = true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// A worker id that names the host and process, for leases and logs.
     static func workerID() -> String {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"

@@ -1,4 +1,7 @@
+import PonteCore
+import PonteStore
 import Prometheus
+import Synchronization
 
 /// The hub's Prometheus metrics, exported at `/metrics`.
 ///
@@ -46,6 +49,79 @@ public final class HubMetrics: Sendable {
     func batchCommitted(rows: Int, seconds: Double) {
         commitLatency.record(.nanoseconds(Int64(seconds * 1e9)))
         batchSize.record(Double(rows))
+    }
+
+    // MARK: Jobs
+
+    func jobsEnqueued(queue: String, count: Int) {
+        registry.makeCounter(name: "ponte_jobs_enqueued_total", labels: [("queue", queue)], help: "Jobs enqueued")
+            .increment(by: Int64(count))
+    }
+
+    /// Counts one attempt by outcome (`succeeded`, `retried`, `dead`, `released`) and records
+    /// its run time.
+    func jobFinished(queue: String, kind: String, result: JobResult, seconds: Double) {
+        let outcome: String
+        switch result {
+        case .succeeded: outcome = "succeeded"
+        case .retry: outcome = "retried"
+        case .dead: outcome = "dead"
+        case .release: outcome = "released"
+        }
+        registry.makeCounter(
+            name: "ponte_jobs_completed_total", labels: [("queue", queue), ("outcome", outcome)],
+            help: "Job attempts by outcome: succeeded, retried, dead (dead-lettered), released (not run: rate limit or shutdown)"
+        ).increment()
+        if outcome == "retried" {
+            registry.makeCounter(name: "ponte_jobs_retried_total", labels: [("queue", queue)], help: "Job attempts that failed and will be retried").increment()
+        }
+        if outcome == "dead" {
+            registry.makeCounter(name: "ponte_jobs_dead_lettered_total", labels: [("queue", queue)], help: "Jobs dead-lettered").increment()
+        }
+        registry.makeDurationHistogram(
+            name: "ponte_job_run_seconds", labels: [("queue", queue), ("kind", kind)],
+            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100),
+                      .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)],
+            help: "Time a job's handler ran"
+        ).record(.microseconds(Int64(seconds * 1_000_000)))
+    }
+
+    /// Labels of queue gauges set at the last scrape, so vanished ones drop to zero.
+    private let queueGaugeLabels = Mutex<Set<[String]>>([])
+
+    /// Sets queue depth and oldest-pending-age gauges from fresh counts (called per scrape).
+    func updateQueues(_ counts: [QueueCount], now: Int64) {
+        var seen = Set<[String]>()
+        var oldest: [[String]: Int64] = [:]
+        for count in counts {
+            let labels = [count.queue, count.priority.rawValue, count.status.rawValue]
+            seen.insert(labels)
+            depthGauge(labels).set(Double(count.count))
+            if count.status == .pending, let due = count.oldestDueAt {
+                oldest[[count.queue, count.priority.rawValue]] = due
+            }
+        }
+        let previous = queueGaugeLabels.withLock { stored in
+            defer { stored = seen }
+            return stored
+        }
+        for labels in previous.subtracting(seen) { depthGauge(labels).set(Double(0)) }
+        for priority in JobPriority.allCases {
+            for queue in Set(counts.map(\.queue)).union(previous.map { $0[0] }) {
+                let age = oldest[[queue, priority.rawValue]].map { Double(max(0, now - $0)) / 1_000_000 } ?? 0
+                registry.makeGauge(
+                    name: "ponte_queue_oldest_pending_age_seconds", labels: [("queue", queue), ("priority", priority.rawValue)],
+                    help: "Age of the oldest due pending job"
+                ).set(age)
+            }
+        }
+    }
+
+    private func depthGauge(_ labels: [String]) -> Gauge {
+        registry.makeGauge(
+            name: "ponte_queue_jobs", labels: [("queue", labels[0]), ("priority", labels[1]), ("status", labels[2])],
+            help: "Jobs by queue, priority and status (pending, running, dead)"
+        )
     }
 
     /// The Prometheus text exposition of every metric.

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import PonteJobs
 import PonteStore
 
 /// `/health`, `/ready` and `/metrics`.
@@ -14,8 +15,14 @@ struct OperationsController: Sendable {
             Response.json("{\"status\":\"ok\"}")
         }
         router.get("/ready", use: ready)
-        router.get("/metrics") { _, _ in
-            Response(
+        router.get("/metrics") { _, context in
+            do {
+                let now = SystemJobClock().now()
+                metrics.updateQueues(try await database.queueCounts(now: now), now: now)
+            } catch {
+                context.logger.warning("queue counts unavailable for /metrics", metadata: ["error": "\(error)"])
+            }
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))

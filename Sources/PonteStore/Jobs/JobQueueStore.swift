@@ -451,9 +451,12 @@ extension StoreDatabase {
 
     // MARK: Benchmarks
 
-    /// Due, start and finish times of the succeeded jobs of `kind`.
-    public func jobTimings(kind: String) async throws -> [JobTiming] {
-        try await read("SELECT run_at, started_at, finished_at FROM jobs WHERE kind = ? AND status = 'succeeded'", [.text(kind)]).map { row in
+    /// Due, start and finish times of the succeeded jobs of `kind` in `queue`.
+    public func jobTimings(queue: String, kind: String) async throws -> [JobTiming] {
+        try await read(
+            "SELECT run_at, started_at, finished_at FROM jobs WHERE queue = ? AND kind = ? AND status = 'succeeded'",
+            [.text(queue), .text(kind)]
+        ).map { row in
             JobTiming(
                 runAt: try row.requiredInteger(0, "run_at"), startedAt: try row.requiredInteger(1, "started_at"),
                 finishedAt: try row.requiredInteger(2, "finished_at")

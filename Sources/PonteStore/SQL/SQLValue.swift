@@ -119,7 +119,7 @@ public enum JobNotifications {
 
 extension SQLExecutor {
     @discardableResult
-    func execute(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
+    public func execute(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
         try await query(sql, binds)
     }
 }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Logging
+import PonteServer
+import ServiceLifecycle
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run job workers without HTTP: webhook processing, retries, periodic jobs.",
+        discussion: """
+            Any number of worker processes (and `ponte serve` processes) may share one PostgreSQL \
+            database: each job runs in one process at a time, leased and renewed; a killed worker's \
+            jobs run again once its lease expires. Workers wake on PostgreSQL LISTEN/NOTIFY and poll \
+            as a fallback. Migrations are applied at start. SIGTERM or SIGINT stops claiming, lets \
+            running jobs finish (10 s at most), puts the rest back to pending and exits.
+            """
+    )
+
+    @OptionGroup var options: HubOptions
+
+    func run() async throws {
+        let configuration = try loadConfiguration(options, workers: true)
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        do {
+            let group = try await buildWorker(configuration: configuration, logger: logger)
+            try await group.run()
+            logger.info("ponte worker stopped: running jobs finished or released, database closed")
+        } catch {
+            logger.critical("ponte worker stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
