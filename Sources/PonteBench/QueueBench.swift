@@ -49,6 +49,7 @@ public struct QueueBench: Sendable {
     }
 
     static let noopKind = "bench.noop"
+    static let pickupKind = "bench.pickup"
     static let effectKind = "bench.effect"
 
     let options: Options
@@ -61,7 +62,9 @@ public struct QueueBench: Sendable {
 
     public func run() async throws -> Report {
         let location = try DatabaseLocation(parsing: options.database)
-        let database = try await Store.open(location, logger: logger)
+        var storeLogger = logger
+        storeLogger.logLevel = .error  // PostgresNIO warns about queries queued before its pool starts
+        let database = try await Store.open(location, logger: storeLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             defer { group.cancelAll() }
@@ -89,11 +92,11 @@ public struct QueueBench: Sendable {
 
         // Pickup latency while idle: one job at a time.
         for _ in 0..<options.pickupSamples {
-            try await queue.enqueue([queue.makeJob(kind: Self.noopKind, queue: queueName, maxAttempts: 3)])
+            try await queue.enqueue([queue.makeJob(kind: Self.pickupKind, queue: queueName, maxAttempts: 3)])
             try await waitUntilIdle(database, queue: queueName, deadline: .now + .seconds(10))
             try await Task.sleep(for: .milliseconds(2))
         }
-        let pickups = try await database.jobTimings(queue: queueName, kind: Self.noopKind)
+        let pickups = try await database.jobTimings(queue: queueName, kind: Self.pickupKind)
             .map { Double($0.startedAt - $0.runAt) / 1000 }.sorted()
 
         // Throughput: N jobs in one transaction, workers already waiting.
@@ -116,7 +119,9 @@ public struct QueueBench: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw StoreError("\(remaining) jobs still pending or running after \(options.timeout); see the workers' logs")
             }
-            try await Task.sleep(for: .milliseconds(5))
+            // Seconds come from the jobs' own timestamps, so a slow poll does not skew them,
+            // and a light one leaves the CPU to the workers.
+            try await Task.sleep(for: .milliseconds(50))
         }
         let timings = try await database.jobTimings(queue: queueName, kind: kind)
         let lastFinish = timings.map(\.finishedAt).max() ?? enqueued
@@ -142,7 +147,10 @@ public struct QueueBench: Sendable {
     }
 
     private func activeCount(_ database: any StoreDatabase, queue: String) async throws -> Int {
-        try await database.queueCounts(now: 0).filter { $0.queue == queue && $0.status.isActive }.reduce(0) { $0 + $1.count }
+        let rows = try await database.read(
+            "SELECT count(*) FROM jobs WHERE queue = ? AND status IN ('pending', 'running')", [.text(queue)]
+        )
+        return Int(rows.first?.integer(0) ?? 0)
     }
 
     private func waitUntilIdle(_ database: any StoreDatabase, queue: String, deadline: ContinuousClock.Instant) async throws {
@@ -159,7 +167,7 @@ public struct QueueBench: Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         var arguments = [
             "bench", "queue-worker", "--database", options.database, "--queue", queue,
-            "--concurrency", String(options.concurrency), "--lease", String(options.lease.seconds),
+            "--concurrency", String(options.concurrency), "--lease", String(Int(options.lease.seconds)),
         ]
         if options.effects { arguments += ["--executions-log", log] }
         process.arguments = arguments
@@ -201,8 +209,9 @@ public struct QueueBenchWorker: Sendable {
         let database = try await Store.open(try DatabaseLocation(parsing: self.database), logger: logger)
         var registry = JobRegistry()
         registry.register(QueueBench.noopKind) { _ in }
+        registry.register(QueueBench.pickupKind) { _ in }
         let log = try executionsLog.map { path -> FileHandle in
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else { throw StoreError("cannot write \(path)") }
             return handle
         }

@@ -1,24 +1,24 @@
 import Synchronization
 
-/// Wakes one waiting loop: `ring()` ends the current or next `wait`.
+/// Wakes waiting loops: `ring()` ends every current `wait`, or else the next one.
 final class Doorbell: Sendable {
     private struct State {
         var rung = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
 
     func ring() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.waiters.isEmpty {
+                state.rung = true
+                return []
             }
-            state.rung = true
-            return nil
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns when rung, when `timeout` passes, or when the task is cancelled.
@@ -38,7 +38,7 @@ final class Doorbell: Sendable {
                         state.rung = false
                         return true
                     }
-                    state.waiter = continuation
+                    state.waiters.append(continuation)
                     return false
                 }
                 if ready { continuation.resume() }

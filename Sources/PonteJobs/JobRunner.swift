@@ -107,21 +107,20 @@ public final class JobRunner: Service, Sendable {
     private func runQueue(_ settings: QueueSettings) async {
         guard let bell = doorbells[settings.name] else { return }
         let finished = FinishedJobs()
+        // Outcomes are stored in batches: a turn waits this long for more handlers to finish
+        // when only a few have, so one commit serves many jobs.
+        let batchTarget = max(1, settings.concurrency / 4)
         var running = 0
         await withTaskGroup(of: Void.self) { handlers in
             var deadline: ContinuousClock.Instant?
             var cancelled = false
+            var lingered = false
             while true {
-                // Record what finished since the last turn, in one transaction.
-                let done = finished.takeAll()
-                if !done.isEmpty {
-                    if await record(done) {
-                        running -= done.count
-                    } else {
-                        finished.putBack(done)
-                    }
-                }
                 if isStopping {
+                    let done = finished.takeAll()
+                    if !done.isEmpty {
+                        if await record(done) { running -= done.count } else { finished.putBack(done) }
+                    }
                     if running == 0 { break }
                     let end = deadline ?? (ContinuousClock.now + self.settings.shutdownGrace)
                     deadline = end
@@ -133,20 +132,31 @@ public final class JobRunner: Service, Sendable {
                     await bell.wait(timeout: .milliseconds(50))
                     continue
                 }
-                let free = settings.concurrency - running
-                var claimed: [ClaimedJob] = []
-                if free > 0 {
-                    do {
-                        let now = clock.now()
-                        claimed = try await database.claimJobs(
-                            queue: settings.name, limit: free, queueLimit: settings.globalLimit, worker: workerID,
-                            now: now, leaseUntil: now + self.settings.leaseDuration.microseconds
-                        )
-                    } catch {
-                        logger.error("claiming jobs failed; retrying", metadata: ["queue": "\(settings.name)", "error": "\(error)"])
-                        await bell.wait(timeout: self.settings.pollInterval)
-                        continue
-                    }
+                if !lingered, finished.count > 0, finished.count < batchTarget, running > finished.count {
+                    lingered = true
+                    try? await Task.sleep(for: .microseconds(500))
+                    continue
+                }
+                lingered = false
+                // Record what finished and claim the next jobs, in one transaction.
+                let done = finished.takeAll()
+                let free = settings.concurrency - running + done.count
+                let now = clock.now()
+                let request = ClaimRequest(
+                    queue: settings.name, limit: free, queueLimit: settings.globalLimit, worker: workerID,
+                    now: now, leaseUntil: now + self.settings.leaseDuration.microseconds
+                )
+                let claimed: [ClaimedJob]
+                do {
+                    let (lost, jobs) = try await database.finishAndClaim(done.map(\.1), claim: request)
+                    if !lost.isEmpty { logLost(lost) }
+                    running -= done.count
+                    claimed = jobs
+                } catch {
+                    finished.putBack(done)
+                    logger.error("claiming jobs failed; retrying", metadata: ["queue": "\(settings.name)", "error": "\(error)"])
+                    await bell.wait(timeout: self.settings.pollInterval)
+                    continue
                 }
                 for job in claimed {
                     running += 1
@@ -157,22 +167,24 @@ public final class JobRunner: Service, Sendable {
                     }
                 }
                 if claimed.count == free && free > 0 { continue }  // there may be more due now
-                if !finished.isEmpty { continue }
+                if finished.count > 0 { continue }
                 await bell.wait(timeout: self.settings.pollInterval)
             }
         }
+    }
+
+    private func logLost(_ lost: [String]) {
+        logger.warning(
+            "lease lost before the outcome was stored; another worker runs these jobs again",
+            metadata: ["jobs": "\(lost.joined(separator: ","))"]
+        )
     }
 
     /// Stores outcomes; false when the database could not be reached (kept for next turn).
     private func record(_ done: [(ClaimedJob, JobResult)]) async -> Bool {
         do {
             let lost = try await database.finishJobs(done.map(\.1), worker: workerID, now: clock.now())
-            if !lost.isEmpty {
-                logger.warning(
-                    "lease lost before the outcome was stored; another worker runs these jobs again",
-                    metadata: ["jobs": "\(lost.joined(separator: ","))"]
-                )
-            }
+            if !lost.isEmpty { logLost(lost) }
             return true
         } catch {
             logger.error("storing job outcomes failed; retrying", metadata: ["jobs": "\(done.count)", "error": "\(error)"])
@@ -389,5 +401,5 @@ private final class FinishedJobs: Sendable {
         results.withLock { $0.insert(contentsOf: done, at: 0) }
     }
 
-    var isEmpty: Bool { results.withLock { $0.isEmpty } }
+    var count: Int { results.withLock { $0.count } }
 }

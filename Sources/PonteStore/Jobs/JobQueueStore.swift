@@ -34,17 +34,44 @@ extension StoreDatabase {
     public func claimJobs(
         queue: String, limit: Int, queueLimit: Int? = nil, worker: String, now: Int64, leaseUntil: Int64
     ) async throws -> [ClaimedJob] {
+        let request = ClaimRequest(queue: queue, limit: limit, queueLimit: queueLimit, worker: worker, now: now, leaseUntil: leaseUntil)
         guard limit > 0 else { return [] }
-        let dialect = self.dialect
-        var binds: [SQLValue] = [.text(queue), .integer(now), .integer(Int64(limit))]
+        return try await write { sql in try await Self.claim(request, on: sql) }
+    }
+
+    /// Records how attempts ended, in one transaction. Only jobs still running under
+    /// `worker`'s lease change; the ids of the others (their lease expired and the job was
+    /// handed on) are returned.
+    @discardableResult
+    public func finishJobs(_ results: [JobResult], worker: String, now: Int64) async throws -> [String] {
+        guard !results.isEmpty else { return [] }
+        return try await write { sql in try await Self.finish(results, worker: worker, now: now, on: sql) }
+    }
+
+    /// `finishJobs` then `claimJobs` in one transaction (one commit, one fsync): a worker's
+    /// loop records what finished and takes the next jobs in one go.
+    public func finishAndClaim(_ results: [JobResult], claim request: ClaimRequest) async throws -> (lost: [String], claimed: [ClaimedJob]) {
+        guard !results.isEmpty || request.limit > 0 else { return ([], []) }
+        return try await write { sql in
+            let lost = try await Self.finish(results, worker: request.worker, now: request.now, on: sql)
+            let claimed = request.limit > 0 ? try await Self.claim(request, on: sql) : []
+            return (lost, claimed)
+        }
+    }
+
+    private static func claim(_ request: ClaimRequest, on sql: any SQLExecutor) async throws -> [ClaimedJob] {
+        let dialect = sql.dialect
+        var binds: [SQLValue] = [.text(request.queue), .integer(request.now), .integer(Int64(request.limit))]
         var limitSQL = "?"
-        if let queueLimit {
+        if let queueLimit = request.queueLimit {
             limitSQL =
                 "\(dialect.greatest)(0, \(dialect.least)(?, ? - (SELECT count(*) FROM jobs WHERE status = 'running' AND queue = ?)))"
-            binds += [.integer(Int64(queueLimit)), .text(queue)]
+            binds += [.integer(Int64(queueLimit)), .text(request.queue)]
+            if let lock = dialect.transactionLockSQL {
+                try await sql.execute(lock, [.text("ponte.queue.\(request.queue)")])
+            }
         }
-        binds += [.text(worker), .integer(leaseUntil), .integer(now)]
-        let claimBinds = binds
+        binds += [.text(request.worker), .integer(request.leaseUntil), .integer(request.now)]
         let statement = """
             WITH next AS MATERIALIZED (
                 SELECT id AS next_id FROM jobs WHERE status = 'pending' AND queue = ? AND run_at <= ?
@@ -54,13 +81,7 @@ extension StoreDatabase {
             FROM next WHERE id = next_id
             RETURNING id, queue, kind, priority, payload, provider, attempts, max_attempts, run_at, started_at
             """
-        let rows = try await write { sql -> [SQLRow] in
-            if queueLimit != nil, let lock = sql.dialect.transactionLockSQL {
-                try await sql.execute(lock, [.text("ponte.queue.\(queue)")])
-            }
-            return try await sql.query(statement, claimBinds)
-        }
-        return try rows.map { row in
+        return try await sql.query(statement, binds).map { row in
             let id = try row.requiredText(0, "job id")
             guard let priority = row.text(3).flatMap(JobPriority.init(rawValue:)) else {
                 throw StoreError("job \(id) has an unknown priority")
@@ -74,56 +95,50 @@ extension StoreDatabase {
         }
     }
 
-    /// Records how attempts ended, in one transaction. Only jobs still running under
-    /// `worker`'s lease change; the ids of the others (their lease expired and the job was
-    /// handed on) are returned.
-    @discardableResult
-    public func finishJobs(_ results: [JobResult], worker: String, now: Int64) async throws -> [String] {
+    private static func finish(_ results: [JobResult], worker: String, now: Int64, on sql: any SQLExecutor) async throws -> [String] {
         guard !results.isEmpty else { return [] }
-        return try await write { sql -> [String] in
-            var applied = Set<String>()
-            let succeeded = results.compactMap { result -> String? in
-                if case .succeeded(let id) = result { return id } else { return nil }
-            }
-            var start = 0
-            while start < succeeded.count {
-                let chunk = Array(succeeded[start..<min(start + JobSQL.insertChunk, succeeded.count)])
-                start += chunk.count
+        var applied = Set<String>()
+        let succeeded = results.compactMap { result -> String? in
+            if case .succeeded(let id) = result { return id } else { return nil }
+        }
+        var start = 0
+        while start < succeeded.count {
+            let chunk = Array(succeeded[start..<min(start + JobSQL.insertChunk, succeeded.count)])
+            start += chunk.count
+            let rows = try await sql.query(
+                """
+                UPDATE jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE status = 'running' AND lease_owner = ? AND id IN (\(SQLText.placeholders(chunk.count))) RETURNING id
+                """,
+                [.integer(now), .text(worker)] + chunk.map { .text($0) }
+            )
+            for row in rows { if let id = row.text(0) { applied.insert(id) } }
+        }
+        for result in results {
+            switch result {
+            case .succeeded:
+                continue
+            case .retry(let id, let at, let error):
+                if try await endAttempt(id, status: .pending, runAt: at, error: error, outcome: "failed", worker: worker, now: now, on: sql) {
+                    applied.insert(id)
+                }
+            case .dead(let id, let error):
+                if try await endAttempt(id, status: .dead, runAt: nil, error: error, outcome: "dead", worker: worker, now: now, on: sql) {
+                    applied.insert(id)
+                }
+            case .release(let id, let at):
                 let rows = try await sql.query(
                     """
-                    UPDATE jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                    WHERE status = 'running' AND lease_owner = ? AND id IN (\(SQLText.placeholders(chunk.count))) RETURNING id
+                    UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, order_key = \(JobSQL.orderKey("?")),
+                    lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
+                    WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING id
                     """,
-                    [.integer(now), .text(worker)] + chunk.map { .text($0) }
+                    [.integer(at), .integer(at), .text(id), .text(worker)]
                 )
-                for row in rows { if let id = row.text(0) { applied.insert(id) } }
+                if !rows.isEmpty { applied.insert(id) }
             }
-            for result in results {
-                switch result {
-                case .succeeded:
-                    continue
-                case .retry(let id, let at, let error):
-                    if try await Self.endAttempt(id, status: .pending, runAt: at, error: error, outcome: "failed", worker: worker, now: now, on: sql) {
-                        applied.insert(id)
-                    }
-                case .dead(let id, let error):
-                    if try await Self.endAttempt(id, status: .dead, runAt: nil, error: error, outcome: "dead", worker: worker, now: now, on: sql) {
-                        applied.insert(id)
-                    }
-                case .release(let id, let at):
-                    let rows = try await sql.query(
-                        """
-                        UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, order_key = \(JobSQL.orderKey("?")),
-                        lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
-                        WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING id
-                        """,
-                        [.integer(at), .integer(at), .text(id), .text(worker)]
-                    )
-                    if !rows.isEmpty { applied.insert(id) }
-                }
-            }
-            return results.map(\.id).filter { !applied.contains($0) }
         }
+        return results.map(\.id).filter { !applied.contains($0) }
     }
 
     /// Ends a failed attempt: back to pending at `runAt`, or dead; the attempt joins the history.

@@ -207,3 +207,23 @@ public struct JobTiming: Sendable, Equatable {
     public var startedAt: Int64
     public var finishedAt: Int64
 }
+
+/// What a worker asks for when claiming: up to `limit` due jobs of `queue`, leased until
+/// `leaseUntil`, while fewer than `queueLimit` of the queue run across all processes.
+public struct ClaimRequest: Sendable, Equatable {
+    public var queue: String
+    public var limit: Int
+    public var queueLimit: Int?
+    public var worker: String
+    public var now: Int64
+    public var leaseUntil: Int64
+
+    public init(queue: String, limit: Int, queueLimit: Int? = nil, worker: String, now: Int64, leaseUntil: Int64) {
+        self.queue = queue
+        self.limit = limit
+        self.queueLimit = queueLimit
+        self.worker = worker
+        self.now = now
+        self.leaseUntil = leaseUntil
+    }
+}
