@@ -317,14 +317,17 @@ extension StoreDatabase {
     /// Counts of pending, running and dead jobs by queue and priority, with the due time of
     /// the oldest due pending job.
     public func queueCounts(now: Int64) async throws -> [QueueCount] {
+        // One branch per status, each served by that status's partial index.
         let rows = try await read(
             """
-            SELECT queue, priority, status, count(*), min(CASE WHEN status = 'pending' AND run_at <= ? THEN run_at END)
-            FROM jobs WHERE status IN ('pending', 'running', 'dead') GROUP BY queue, priority, status ORDER BY queue, priority, status
+            SELECT queue, priority, 'pending', count(*), min(CASE WHEN run_at <= ? THEN run_at END) FROM jobs
+            WHERE status = 'pending' GROUP BY queue, priority
+            UNION ALL SELECT queue, priority, 'running', count(*), NULL FROM jobs WHERE status = 'running' GROUP BY queue, priority
+            UNION ALL SELECT queue, priority, 'dead', count(*), NULL FROM jobs WHERE status = 'dead' GROUP BY queue, priority
             """,
             [.integer(now)]
         )
-        return try rows.map { row in
+        return try rows.map { row -> QueueCount in
             guard let priority = row.text(1).flatMap(JobPriority.init(rawValue:)),
                 let status = row.text(2).flatMap(JobStatus.init(rawValue:))
             else { throw StoreError("unreadable queue count row") }
@@ -333,6 +336,7 @@ extension StoreDatabase {
                 count: Int(try row.requiredInteger(3, "count")), oldestDueAt: row.integer(4)
             )
         }
+        .sorted { ($0.queue, $0.priority.rank, $0.status.rawValue) < ($1.queue, $1.priority.rank, $1.status.rawValue) }
     }
 
     /// Sends matching dead letters back to the queue, due now; returns their ids. Dead jobs
