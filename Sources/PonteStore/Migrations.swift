@@ -56,31 +56,33 @@ enum Migrations {
         Migration(
             version: 2,
             name: "job_queue",
-            sqlite: jobQueue(bigint: "INTEGER", real: "REAL", serial: "INTEGER PRIMARY KEY"),
-            postgres: jobQueue(bigint: "BIGINT", real: "DOUBLE PRECISION", serial: "BIGSERIAL PRIMARY KEY")
+            sqlite: jobQueue(key: "TEXT", bigint: "INTEGER", real: "REAL", serial: "INTEGER PRIMARY KEY"),
+            // Byte-order collation for identifiers: faster index comparisons than a
+            // language's collation, and the same order as SQLite's.
+            postgres: jobQueue(key: "TEXT COLLATE \"C\"", bigint: "BIGINT", real: "DOUBLE PRECISION", serial: "BIGSERIAL PRIMARY KEY")
         ),
     ]
 
     /// Jobs, their failed attempts, periodic schedules and rate-limit buckets.
-    private static func jobQueue(bigint: String, real: String, serial: String) -> [String] {
+    private static func jobQueue(key: String, bigint: String, real: String, serial: String) -> [String] {
         [
             // Why an event was ignored (or what its handler said), apart from errors.
             "ALTER TABLE webhook_inbox ADD COLUMN reason TEXT",
             """
             CREATE TABLE jobs (
-                id TEXT PRIMARY KEY,
-                queue TEXT NOT NULL,
+                id \(key) PRIMARY KEY,
+                queue \(key) NOT NULL,
                 kind TEXT NOT NULL,
                 priority TEXT NOT NULL,
                 status TEXT NOT NULL,
                 payload TEXT NOT NULL,
-                unique_key TEXT,
+                unique_key \(key),
                 provider TEXT,
                 run_at \(bigint) NOT NULL,
                 order_key \(bigint) NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
                 max_attempts INTEGER NOT NULL,
-                lease_owner TEXT,
+                lease_owner \(key),
                 lease_expires_at \(bigint),
                 last_error TEXT,
                 created_at \(bigint) NOT NULL,
@@ -99,7 +101,7 @@ enum Migrations {
             """
             CREATE TABLE job_attempts (
                 seq \(serial),
-                job_id TEXT NOT NULL,
+                job_id \(key) NOT NULL,
                 attempt INTEGER NOT NULL,
                 worker TEXT,
                 started_at \(bigint),

@@ -101,16 +101,13 @@ extension StoreDatabase {
         let succeeded = results.compactMap { result -> String? in
             if case .succeeded(let id) = result { return id } else { return nil }
         }
-        var start = 0
-        while start < succeeded.count {
-            let chunk = Array(succeeded[start..<min(start + JobSQL.insertChunk, succeeded.count)])
-            start += chunk.count
+        if !succeeded.isEmpty {
             let rows = try await sql.query(
                 """
                 UPDATE jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE status = 'running' AND lease_owner = ? AND id IN (\(SQLText.placeholders(chunk.count))) RETURNING id
+                WHERE status = 'running' AND lease_owner = ? AND \(sql.dialect.inList("id")) RETURNING id
                 """,
-                [.integer(now), .text(worker)] + chunk.map { .text($0) }
+                [.integer(now), .text(worker), .textList(succeeded)]
             )
             for row in rows { if let id = row.text(0) { applied.insert(id) } }
         }
@@ -495,9 +492,8 @@ extension StoreDatabase {
                 [.integer(before)]
             ).compactMap { $0.text(0) }
             guard !ids.isEmpty else { return 0 }
-            let binds = ids.map { SQLValue.text($0) }
-            try await sql.execute("DELETE FROM job_attempts WHERE job_id IN (\(SQLText.placeholders(ids.count)))", binds)
-            try await sql.execute("DELETE FROM jobs WHERE id IN (\(SQLText.placeholders(ids.count)))", binds)
+            try await sql.execute("DELETE FROM job_attempts WHERE \(sql.dialect.inList("job_id"))", [.textList(ids)])
+            try await sql.execute("DELETE FROM jobs WHERE \(sql.dialect.inList("id"))", [.textList(ids)])
             return ids.count
         }
     }

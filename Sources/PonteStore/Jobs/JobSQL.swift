@@ -58,8 +58,8 @@ enum JobSQL {
         let keys = Set(jobs.filter { !inserted.contains($0.id) }.compactMap(\.uniqueKey))
         if !keys.isEmpty {
             let rows = try await sql.query(
-                "SELECT unique_key, id FROM jobs WHERE status IN \(activeStatuses) AND unique_key IN (\(SQLText.placeholders(keys.count)))",
-                keys.map { .text($0) }
+                "SELECT unique_key, id FROM jobs WHERE status IN \(activeStatuses) AND \(sql.dialect.inList("unique_key"))",
+                [.textList(Array(keys))]
             )
             for row in rows {
                 existing[try row.requiredText(0, "unique key")] = try row.requiredText(1, "job id")

@@ -151,6 +151,7 @@ struct PostgresExecutor: SQLExecutor {
             case .real(let value): bindings.append(value)
             case .text(let text): bindings.append(text)
             case .blob(let buffer): bindings.append(buffer)
+            case .textList(let list): bindings.append(list)
             }
         }
         return PostgresQuery(unsafeSQL: text, binds: bindings)

@@ -7,6 +7,8 @@ public enum SQLValue: Sendable, Equatable {
     case real(Double)
     case text(String)
     case blob(ByteBuffer)
+    /// A list of strings for `dialect.inList`: a `text[]` on PostgreSQL, a JSON array on SQLite.
+    case textList([String])
 
     init(_ text: String?) {
         self = text.map { .text($0) } ?? .null
@@ -93,6 +95,9 @@ public struct SQLDialect: Sendable {
     /// Appended to a `SELECT` whose rows the transaction will update, so a concurrent
     /// transaction waits for it (`FOR UPDATE`; nothing on SQLite).
     public let forUpdate: String
+    /// `column IN <list>` for one `.textList` bind: one statement shape (and one plan)
+    /// whatever the list's length.
+    public let inList: @Sendable (_ column: String) -> String
     /// The two-argument largest/smallest functions.
     public let greatest: String
     public let least: String
@@ -103,10 +108,10 @@ public struct SQLDialect: Sendable {
     public let notifySQL: String?
 
     public static let sqlite = SQLDialect(
-        skipLocked: "", forUpdate: "", greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
+        skipLocked: "", forUpdate: "", inList: { "\($0) IN (SELECT value FROM json_each(?))" }, greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
     )
     public static let postgres = SQLDialect(
-        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", greatest: "GREATEST", least: "LEAST",
+        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", inList: { "\($0) = ANY(?)" }, greatest: "GREATEST", least: "LEAST",
         transactionLockSQL: "SELECT pg_advisory_xact_lock(hashtext(?))",
         notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', '')"
     )

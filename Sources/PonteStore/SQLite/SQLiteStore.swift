@@ -204,7 +204,27 @@ struct SQLiteExecutor: SQLExecutor {
         case .real(let value): .float(value)
         case .text(let text): .text(text)
         case .blob(let buffer): .blob(buffer)
+        case .textList(let list): .text(jsonArray(list))
         }
+    }
+
+    /// A JSON array of strings, for `json_each`.
+    private static func jsonArray(_ list: [String]) -> String {
+        var text = "["
+        for (index, item) in list.enumerated() {
+            if index > 0 { text += "," }
+            text += "\""
+            for scalar in item.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\""
+        }
+        return text + "]"
     }
 
     private static func value(_ data: SQLiteData) -> SQLValue {
