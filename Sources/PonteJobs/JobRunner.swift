@@ -142,6 +142,15 @@ public final class JobRunner: Service, Sendable {
                 let done = finished.takeAll()
                 let free = settings.concurrency - running + done.count
                 let now = clock.now()
+                if done.isEmpty {
+                    // Nothing to record: ask the cheap read-only question first, so idle polls
+                    // never take the write lock.
+                    let due = (try? await database.hasDueJobs(queue: settings.name, now: now)) ?? true
+                    if !due || free == 0 {
+                        await bell.wait(timeout: self.settings.pollInterval)
+                        continue
+                    }
+                }
                 let request = ClaimRequest(
                     queue: settings.name, limit: free, queueLimit: settings.globalLimit, worker: workerID,
                     now: now, leaseUntil: now + self.settings.leaseDuration.microseconds

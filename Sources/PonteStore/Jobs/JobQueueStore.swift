@@ -95,6 +95,9 @@ extension StoreDatabase {
         }
     }
 
+    /// Only rows whose `lease_owner` is still `worker` change. Every way out of `running`
+    /// clears the lease owner, so that test alone says the job is still running under this
+    /// worker's lease; leaving `status` out lets the database find the rows by primary key.
     private static func finish(_ results: [JobResult], worker: String, now: Int64, on sql: any SQLExecutor) async throws -> [String] {
         guard !results.isEmpty else { return [] }
         var applied = Set<String>()
@@ -105,7 +108,7 @@ extension StoreDatabase {
             let rows = try await sql.query(
                 """
                 UPDATE jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE status = 'running' AND lease_owner = ? AND \(sql.dialect.inList("id")) RETURNING id
+                WHERE lease_owner = ? AND \(sql.dialect.inList("id")) RETURNING id
                 """,
                 [.integer(now), .text(worker), .textList(succeeded)]
             )
@@ -128,7 +131,7 @@ extension StoreDatabase {
                     """
                     UPDATE jobs SET status = 'pending', attempts = attempts - 1, run_at = ?, order_key = \(JobSQL.orderKey("?")),
                     lease_owner = NULL, lease_expires_at = NULL, started_at = NULL
-                    WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING id
+                    WHERE id = ? AND lease_owner = ? RETURNING id
                     """,
                     [.integer(at), .integer(at), .text(id), .text(worker)]
                 )
@@ -154,7 +157,7 @@ extension StoreDatabase {
         }
         binds += [.text(id), .text(worker)]
         let rows = try await sql.query(
-            "UPDATE jobs SET \(set) WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING attempts, started_at",
+            "UPDATE jobs SET \(set) WHERE id = ? AND lease_owner = ? RETURNING attempts, started_at",
             binds
         )
         guard let row = rows.first else { return false }
