@@ -48,14 +48,16 @@ struct WebhookProcessor: Sendable {
             throw JobFailure.permanent(reason: "webhook \(id) does not exist")
         }
         let provider = entry.summary.provider
-        try await database.setWebhookStatus(id: id, status: .processing, attemptStarted: true)
         guard let handler = handlers[provider] else {
+            // Nothing runs, so the event goes straight to ignored: one write instead of two.
             try await database.setWebhookStatus(
                 id: id, status: .ignored,
-                reason: "no handler for \(provider) events yet; the event is kept and can be replayed once there is one"
+                reason: "no handler for \(provider) events yet; the event is kept and can be replayed once there is one",
+                attemptStarted: true
             )
             return
         }
+        try await database.setWebhookStatus(id: id, status: .processing, attemptStarted: true)
         do {
             switch try await handler(entry, context) {
             case .processed:
