@@ -8,9 +8,28 @@ import PonteStore
 public struct JobContext: Sendable {
     public let job: ClaimedJob
     public let logger: Logger
+    let writes: DeferredWrites
 
     /// True when this is the last attempt the job is allowed.
     public var isLastAttempt: Bool { job.attempt >= job.maxAttempts }
+
+    /// Leaves a statement to run in the transaction that records this job's success: the
+    /// change and the job's completion commit together, and one commit serves many jobs.
+    /// Dropped if the handler throws.
+    public func onSuccess(_ write: DeferredWrite) {
+        writes.append(write)
+    }
+}
+
+/// The writes one attempt left for its success transaction.
+final class DeferredWrites: Sendable {
+    private let writes = Mutex<[DeferredWrite]>([])
+
+    func append(_ write: DeferredWrite) {
+        writes.withLock { $0.append(write) }
+    }
+
+    var all: [DeferredWrite] { writes.withLock { $0 } }
 }
 
 /// Runs one kind of job. Handlers must be idempotent: a job whose worker dies mid-run runs

@@ -157,7 +157,9 @@ public final class JobRunner: Service, Sendable {
                 )
                 let claimed: [ClaimedJob]
                 do {
-                    let (lost, jobs) = try await database.finishAndClaim(done.map(\.1), claim: request)
+                    let (lost, jobs) = try await database.finishAndClaim(
+                        done.map(\.result), writes: done.flatMap(\.writes), claim: request
+                    )
                     if !lost.isEmpty { logLost(lost) }
                     running -= done.count
                     claimed = jobs
@@ -170,8 +172,8 @@ public final class JobRunner: Service, Sendable {
                 for job in claimed {
                     running += 1
                     handlers.addTask {
-                        let result = await self.execute(job)
-                        finished.append(job, result)
+                        let (result, writes) = await self.execute(job)
+                        finished.append(FinishedJob(job: job, result: result, writes: writes))
                         bell.ring()
                     }
                 }
@@ -190,9 +192,11 @@ public final class JobRunner: Service, Sendable {
     }
 
     /// Stores outcomes; false when the database could not be reached (kept for next turn).
-    private func record(_ done: [(ClaimedJob, JobResult)]) async -> Bool {
+    private func record(_ done: [FinishedJob]) async -> Bool {
         do {
-            let lost = try await database.finishJobs(done.map(\.1), worker: workerID, now: clock.now())
+            let lost = try await database.finishJobs(
+                done.map(\.result), writes: done.flatMap(\.writes), worker: workerID, now: clock.now()
+            )
             if !lost.isEmpty { logLost(lost) }
             return true
         } catch {
@@ -205,9 +209,10 @@ public final class JobRunner: Service, Sendable {
     // MARK: One attempt
 
     /// Runs one claimed job and says how it ended.
-    func execute(_ job: ClaimedJob) async -> JobResult {
+    func execute(_ job: ClaimedJob) async -> (JobResult, [DeferredWrite]) {
         let started = ContinuousClock.now
-        let result = await attempt(job)
+        let writes = DeferredWrites()
+        let result = await attempt(job, writes: writes)
         let elapsed = ContinuousClock.now - started
         onFinish(job, result, Double(elapsed.microseconds) / 1_000_000)
         switch result {
@@ -218,10 +223,11 @@ public final class JobRunner: Service, Sendable {
         case .succeeded, .release:
             logger.debug("job finished", metadata: meta(job, ["result": "\(result)"]))
         }
-        return result
+        if case .succeeded = result { return (result, writes.all) }
+        return (result, [])
     }
 
-    private func attempt(_ job: ClaimedJob) async -> JobResult {
+    private func attempt(_ job: ClaimedJob, writes: DeferredWrites) async -> JobResult {
         if let provider = job.provider, let limit = settings.rateLimits[provider] {
             do {
                 let wait = try await database.takeRateLimitToken(key: "provider:\(provider)", limit: limit, now: clock.now())
@@ -237,7 +243,7 @@ public final class JobRunner: Service, Sendable {
         jobLogger[metadataKey: "job_id"] = "\(job.id)"
         jobLogger[metadataKey: "job_kind"] = "\(job.kind)"
         do {
-            try await handler(JobContext(job: job, logger: jobLogger))
+            try await handler(JobContext(job: job, logger: jobLogger, writes: writes))
             return .succeeded(id: job.id)
         } catch let failure as JobFailure {
             switch failure {
@@ -383,22 +389,34 @@ public final class JobRunner: Service, Sendable {
             )
             if claimed.isEmpty { return results }
             var batch: [JobResult] = []
-            for job in claimed { batch.append(await execute(job)) }
-            try await database.finishJobs(batch, worker: workerID, now: clock.now())
+            var writes: [DeferredWrite] = []
+            for job in claimed {
+                let (result, jobWrites) = await execute(job)
+                batch.append(result)
+                writes += jobWrites
+            }
+            try await database.finishJobs(batch, writes: writes, worker: workerID, now: clock.now())
             results += batch
         }
     }
 }
 
+/// One attempt's outcome and the writes it left for its success transaction.
+private struct FinishedJob: Sendable {
+    let job: ClaimedJob
+    let result: JobResult
+    let writes: [DeferredWrite]
+}
+
 /// Outcomes of handlers that finished, waiting to be stored by their queue's loop.
 private final class FinishedJobs: Sendable {
-    private let results = Mutex<[(ClaimedJob, JobResult)]>([])
+    private let results = Mutex<[FinishedJob]>([])
 
-    func append(_ job: ClaimedJob, _ result: JobResult) {
-        results.withLock { $0.append((job, result)) }
+    func append(_ finished: FinishedJob) {
+        results.withLock { $0.append(finished) }
     }
 
-    func takeAll() -> [(ClaimedJob, JobResult)] {
+    func takeAll() -> [FinishedJob] {
         results.withLock { results in
             defer { results.removeAll(keepingCapacity: true) }
             return results
@@ -406,7 +424,7 @@ private final class FinishedJobs: Sendable {
     }
 
     /// Returns outcomes that could not be stored, to be tried first next time.
-    func putBack(_ done: [(ClaimedJob, JobResult)]) {
+    func putBack(_ done: [FinishedJob]) {
         results.withLock { $0.insert(contentsOf: done, at: 0) }
     }
 

@@ -49,11 +49,13 @@ struct WebhookProcessor: Sendable {
         }
         let provider = entry.summary.provider
         guard let handler = handlers[provider] else {
-            // Nothing runs, so the event goes straight to ignored: one write instead of two.
-            try await database.setWebhookStatus(
-                id: id, status: .ignored,
-                reason: "no handler for \(provider) events yet; the event is kept and can be replayed once there is one",
-                attemptStarted: true
+            // Nothing runs, so the event goes straight to ignored, committed with the job's success.
+            context.onSuccess(
+                InboxWrites.status(
+                    id: id, status: .ignored,
+                    reason: "no handler for \(provider) events yet; the event is kept and can be replayed once there is one",
+                    attemptStarted: true
+                )
             )
             return
         }
@@ -61,9 +63,9 @@ struct WebhookProcessor: Sendable {
         do {
             switch try await handler(entry, context) {
             case .processed:
-                try await database.setWebhookStatus(id: id, status: .processed)
+                context.onSuccess(InboxWrites.status(id: id, status: .processed))
             case .ignored(let reason):
-                try await database.setWebhookStatus(id: id, status: .ignored, reason: reason)
+                context.onSuccess(InboxWrites.status(id: id, status: .ignored, reason: reason))
             }
         } catch {
             // The job retries; the event shows `failed` only once no attempt is left.

@@ -64,12 +64,8 @@ extension StoreDatabase {
     public func setWebhookStatus(
         id: String, status: WebhookStatus, error: String? = nil, reason: String? = nil, attemptStarted: Bool = false
     ) async throws {
-        try await write { sql in
-            try await sql.execute(
-                "UPDATE webhook_inbox SET status = ?, last_error = ?, reason = ?, attempts = attempts + ? WHERE id = ?",
-                [.text(status.rawValue), SQLValue(error), SQLValue(reason), .integer(attemptStarted ? 1 : 0), .text(id)]
-            )
-        }
+        let change = InboxWrites.status(id: id, status: status, error: error, reason: reason, attemptStarted: attemptStarted)
+        try await write { sql in try await sql.execute(change.sql, change.binds) }
     }
 
     /// Marks a stored webhook pending again and enqueues `job` to process it, in one
@@ -83,6 +79,19 @@ extension StoreDatabase {
             guard !found.isEmpty else { return nil }
             return try await JobSQL.enqueue([job], now: now, on: sql).first
         }
+    }
+}
+
+/// Inbox changes as statements, for a job to leave to its success transaction.
+public enum InboxWrites {
+    /// What `setWebhookStatus` runs.
+    public static func status(
+        id: String, status: WebhookStatus, error: String? = nil, reason: String? = nil, attemptStarted: Bool = false
+    ) -> DeferredWrite {
+        DeferredWrite(
+            sql: "UPDATE webhook_inbox SET status = ?, last_error = ?, reason = ?, attempts = attempts + ? WHERE id = ?",
+            binds: [.text(status.rawValue), SQLValue(error), SQLValue(reason), .integer(attemptStarted ? 1 : 0), .text(id)]
+        )
     }
 }
 

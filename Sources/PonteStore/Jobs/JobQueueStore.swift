@@ -43,16 +43,22 @@ extension StoreDatabase {
     /// `worker`'s lease change; the ids of the others (their lease expired and the job was
     /// handed on) are returned.
     @discardableResult
-    public func finishJobs(_ results: [JobResult], worker: String, now: Int64) async throws -> [String] {
+    public func finishJobs(_ results: [JobResult], writes: [DeferredWrite] = [], worker: String, now: Int64) async throws -> [String] {
         guard !results.isEmpty else { return [] }
-        return try await write { sql in try await Self.finish(results, worker: worker, now: now, on: sql) }
+        return try await write { sql in
+            for write in writes { try await sql.execute(write.sql, write.binds) }
+            return try await Self.finish(results, worker: worker, now: now, on: sql)
+        }
     }
 
     /// `finishJobs` then `claimJobs` in one transaction (one commit, one fsync): a worker's
     /// loop records what finished and takes the next jobs in one go.
-    public func finishAndClaim(_ results: [JobResult], claim request: ClaimRequest) async throws -> (lost: [String], claimed: [ClaimedJob]) {
+    public func finishAndClaim(
+        _ results: [JobResult], writes: [DeferredWrite] = [], claim request: ClaimRequest
+    ) async throws -> (lost: [String], claimed: [ClaimedJob]) {
         guard !results.isEmpty || request.limit > 0 else { return ([], []) }
         return try await write { sql in
+            for write in writes { try await sql.execute(write.sql, write.binds) }
             let lost = try await Self.finish(results, worker: request.worker, now: request.now, on: sql)
             let claimed = request.limit > 0 ? try await Self.claim(request, on: sql) : []
             return (lost, claimed)

@@ -227,3 +227,15 @@ public struct ClaimRequest: Sendable, Equatable {
         self.leaseUntil = leaseUntil
     }
 }
+
+/// A statement a succeeded job's handler leaves to be run in the transaction that records
+/// the job's success, so the two commit together (and many jobs share one commit).
+public struct DeferredWrite: Sendable, Equatable {
+    public let sql: String
+    public let binds: [SQLValue]
+
+    public init(sql: String, binds: [SQLValue]) {
+        self.sql = sql
+        self.binds = binds
+    }
+}
