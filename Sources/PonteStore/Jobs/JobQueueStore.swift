@@ -1,5 +1,12 @@
 import PonteCore
 
+extension SQLExecutor {
+    /// Enqueues jobs inside this transaction, so they commit or fail with its other changes.
+    public func enqueue(_ jobs: [NewJob], now: Int64) async throws -> [EnqueuedJob] {
+        try await JobSQL.enqueue(jobs, now: now, on: self)
+    }
+}
+
 /// What an operator's change to one job did.
 public enum JobChange: Sendable, Equatable {
     case changed(JobRecord)
@@ -15,16 +22,12 @@ public enum JobChange: Sendable, Equatable {
 extension StoreDatabase {
     // MARK: Enqueue
 
-    /// Enqueues jobs in one transaction. To enqueue together with another change, use
-    /// `write` and `enqueue(_:now:on:)` inside it.
+    /// Enqueues jobs in one transaction. To enqueue together with another change, call
+    /// `enqueue` on the executor inside that change's `write`.
     public func enqueue(_ jobs: [NewJob], now: Int64) async throws -> [EnqueuedJob] {
         try await write { sql in try await JobSQL.enqueue(jobs, now: now, on: sql) }
     }
 
-    /// Enqueues jobs inside the caller's transaction, so they commit or fail with its change.
-    public static func enqueue(_ jobs: [NewJob], now: Int64, on sql: any SQLExecutor) async throws -> [EnqueuedJob] {
-        try await JobSQL.enqueue(jobs, now: now, on: sql)
-    }
 
     // MARK: Workers
 
