@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "PonteCore",
                 "PonteStore",
+                "PonteJobs",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,7 +145,9 @@ let package = Package(
         .testTarget(
             name: "PonteServerTests",
             dependencies: [
+                "PonteCore",
                 "PonteServer",
+                "PonteJobs",
                 "PonteProviders",
                 "PonteStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

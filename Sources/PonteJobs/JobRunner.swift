@@ -158,7 +158,7 @@ public final class JobRunner: Service, Sendable {
                 let claimed: [ClaimedJob]
                 do {
                     let (lost, jobs) = try await database.finishAndClaim(
-                        done.map(\.result), writes: done.flatMap(\.writes), claim: request
+                        done.map(\.result), writes: Self.writesByJob(done), claim: request
                     )
                     if !lost.isEmpty { logLost(lost) }
                     running -= done.count
@@ -184,6 +184,10 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
+    private static func writesByJob(_ done: [FinishedJob]) -> [String: [DeferredWrite]] {
+        Dictionary(done.map { ($0.job.id, $0.writes) }, uniquingKeysWith: +)
+    }
+
     private func logLost(_ lost: [String]) {
         logger.warning(
             "lease lost before the outcome was stored; another worker runs these jobs again",
@@ -195,7 +199,7 @@ public final class JobRunner: Service, Sendable {
     private func record(_ done: [FinishedJob]) async -> Bool {
         do {
             let lost = try await database.finishJobs(
-                done.map(\.result), writes: done.flatMap(\.writes), worker: workerID, now: clock.now()
+                done.map(\.result), writes: Self.writesByJob(done), worker: workerID, now: clock.now()
             )
             if !lost.isEmpty { logLost(lost) }
             return true
@@ -389,11 +393,11 @@ public final class JobRunner: Service, Sendable {
             )
             if claimed.isEmpty { return results }
             var batch: [JobResult] = []
-            var writes: [DeferredWrite] = []
+            var writes: [String: [DeferredWrite]] = [:]
             for job in claimed {
                 let (result, jobWrites) = await execute(job)
                 batch.append(result)
-                writes += jobWrites
+                writes[job.id] = jobWrites
             }
             try await database.finishJobs(batch, writes: writes, worker: workerID, now: clock.now())
             results += batch

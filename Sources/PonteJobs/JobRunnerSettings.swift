@@ -81,7 +81,7 @@ public struct PeriodicJob: Sendable {
     var spec: String {
         switch schedule {
         case .cron(let cron): "cron:\(cron.description)"
-        case .every(let interval): "every:\(interval.microseconds / 1_000_000)"
+        case .every(let interval): "every:\(max(1, interval.microseconds / 1_000_000))"  // whole seconds, at least 1
         }
     }
 }

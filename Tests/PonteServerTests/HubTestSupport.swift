@@ -45,7 +45,7 @@ let quietLogger: Logger = {
 }()
 
 /// Builds the real application over a fresh SQLite file, with every provider configured, the
-/// clock fixed at `now`, and runs `test` against it.
+/// clock fixed at `now` and no job workers, and runs `test` against it.
 func withHub(
     _ setup: TestingSetup = .router,
     now: Date = Fixture.now,
@@ -61,6 +61,9 @@ func withHub(
     configuration.publicURL = Fixture.publicURL
     configuration.maxBodyBytes = Fixture.maxBodyBytes
     configuration.secrets = Fixture.secrets
+    // No job runner: it would process stored webhooks (pending → ignored) while a test reads
+    // them. Tests that run jobs do so themselves, on a clock they control (JobAdminAPITests).
+    configuration.workers = false
     configure(&configuration)
     let app = try await buildApplication(configuration: configuration, logger: quietLogger, now: { now })
     try await app.test(setup, test)

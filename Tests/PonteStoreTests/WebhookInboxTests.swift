@@ -242,7 +242,7 @@ import Testing
 
 // MARK: Test doubles
 
-/// A database whose writes wait until `open()` is called; everything else goes straight through.
+/// A database whose writes wait until `open()` is called; reads go straight through.
 final class GatedDatabase: StoreDatabase {
     private struct State {
         var isOpen = false
@@ -288,10 +288,12 @@ final class GatedDatabase: StoreDatabase {
 
     func migrate(logger: Logger) async throws -> [String] { try await base.migrate(logger: logger) }
     func schemaVersion() async throws -> Int { try await base.schemaVersion() }
-    func listInbox(_ query: InboxQuery) async throws -> [InboxSummary] { try await base.listInbox(query) }
-    func inboxEntry(id: String) async throws -> InboxEntry? { try await base.inboxEntry(id: id) }
+    var dialect: SQLDialect { base.dialect }
+    func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.read(sql, binds) }
+    func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws { try await base.listenForJobs(wake) }
 
-    func insertInbox(_ records: [NewInboxRecord]) async throws -> [InboxStoreOutcome] {
+    /// Every write (the inbox's batches among them) waits at the gate until `open()`.
+    func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         await withCheckedContinuation { continuation in
             let (proceed, arrivals) = state.withLock { state in
                 let arrivals = state.arrived ? [] : state.arrivalWaiters
@@ -304,6 +306,6 @@ final class GatedDatabase: StoreDatabase {
             for waiter in arrivals { waiter.resume() }
             if proceed { continuation.resume() }
         }
-        return try await base.insertInbox(records)
+        return try await base.write(body)
     }
 }

@@ -25,12 +25,15 @@ public struct HubJobs: Sendable {
     public let settings: JobRunnerSettings
     public let periodic: [PeriodicJob]
 
-    init(database: any StoreDatabase, concurrency: Int, webhookHandlers: [String: WebhookEventHandler] = [:]) {
+    init(
+        database: any StoreDatabase, concurrency: Int, clock: any JobClock = SystemJobClock(),
+        webhookHandlers: [String: WebhookEventHandler] = [:]
+    ) {
         var registry = JobRegistry()
         let processor = WebhookProcessor(database: database, handlers: webhookHandlers)
         registry.register(WebhookProcessor.kind) { try await processor.handle($0) }
         registry.register(Self.pruneKind) { context in
-            let before = SystemJobClock().now() - Self.retention.microseconds
+            let before = clock.now() - Self.retention.microseconds
             let pruned = try await database.pruneFinishedJobs(before: before)
             if pruned > 0 { context.logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
         }
@@ -58,7 +61,7 @@ public struct HubJobs: Sendable {
         database: any StoreDatabase, queue: JobQueue, configuration: HubConfiguration, metrics: HubMetrics, logger: Logger,
         prepare: @escaping @Sendable () async throws -> Void
     ) -> JobRunner {
-        let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency)
+        let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: queue.clock)
         let runner = JobRunner(
             database: database, registry: jobs.registry, settings: jobs.settings, periodic: jobs.periodic, queue: queue,
             workerID: workerID(), logger: logger, prepare: prepare,

@@ -46,23 +46,21 @@ extension StoreDatabase {
     /// `worker`'s lease change; the ids of the others (their lease expired and the job was
     /// handed on) are returned.
     @discardableResult
-    public func finishJobs(_ results: [JobResult], writes: [DeferredWrite] = [], worker: String, now: Int64) async throws -> [String] {
+    public func finishJobs(
+        _ results: [JobResult], writes: [String: [DeferredWrite]] = [:], worker: String, now: Int64
+    ) async throws -> [String] {
         guard !results.isEmpty else { return [] }
-        return try await write { sql in
-            for write in writes { try await sql.execute(write.sql, write.binds) }
-            return try await Self.finish(results, worker: worker, now: now, on: sql)
-        }
+        return try await write { sql in try await Self.finish(results, writes: writes, worker: worker, now: now, on: sql) }
     }
 
     /// `finishJobs` then `claimJobs` in one transaction (one commit, one fsync): a worker's
     /// loop records what finished and takes the next jobs in one go.
     public func finishAndClaim(
-        _ results: [JobResult], writes: [DeferredWrite] = [], claim request: ClaimRequest
+        _ results: [JobResult], writes: [String: [DeferredWrite]] = [:], claim request: ClaimRequest
     ) async throws -> (lost: [String], claimed: [ClaimedJob]) {
         guard !results.isEmpty || request.limit > 0 else { return ([], []) }
         return try await write { sql in
-            for write in writes { try await sql.execute(write.sql, write.binds) }
-            let lost = try await Self.finish(results, worker: request.worker, now: request.now, on: sql)
+            let lost = try await Self.finish(results, writes: writes, worker: request.worker, now: request.now, on: sql)
             let claimed = request.limit > 0 ? try await Self.claim(request, on: sql) : []
             return (lost, claimed)
         }
@@ -107,7 +105,10 @@ extension StoreDatabase {
     /// Only rows whose `lease_owner` is still `worker` change. Every way out of `running`
     /// clears the lease owner, so that test alone says the job is still running under this
     /// worker's lease; leaving `status` out lets the database find the rows by primary key.
-    private static func finish(_ results: [JobResult], worker: String, now: Int64, on sql: any SQLExecutor) async throws -> [String] {
+    /// `writes` (by job id) run only for jobs whose outcome was recorded.
+    private static func finish(
+        _ results: [JobResult], writes: [String: [DeferredWrite]], worker: String, now: Int64, on sql: any SQLExecutor
+    ) async throws -> [String] {
         guard !results.isEmpty else { return [] }
         var applied = Set<String>()
         let succeeded = results.compactMap { result -> String? in
@@ -146,6 +147,9 @@ extension StoreDatabase {
                 )
                 if !rows.isEmpty { applied.insert(id) }
             }
+        }
+        for result in results where applied.contains(result.id) {
+            for write in writes[result.id] ?? [] { try await sql.execute(write.sql, write.binds) }
         }
         return results.map(\.id).filter { !applied.contains($0) }
     }
@@ -349,11 +353,15 @@ extension StoreDatabase {
     }
 
     /// Sends matching dead letters back to the queue, due now; returns their ids. Dead jobs
-    /// whose unique key is held by an active job stay dead.
+    /// whose unique key is held by an active job stay dead, and of dead jobs sharing a unique
+    /// key only the newest goes back (the key allows one active job).
     public func retryDeadLetters(_ filter: DeadLetterFilter, now: Int64) async throws -> [String] {
         var conditions = [
             "status = 'dead'",
-            "(unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs active WHERE active.unique_key = jobs.unique_key AND active.status IN \(JobSQL.activeStatuses)))",
+            """
+            (unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs sibling WHERE sibling.unique_key = jobs.unique_key
+            AND (sibling.status IN \(JobSQL.activeStatuses) OR (sibling.status = 'dead' AND sibling.id > jobs.id))))
+            """,
         ]
         var binds: [SQLValue] = [.integer(now), .integer(now)]
         if let queue = filter.queue {
