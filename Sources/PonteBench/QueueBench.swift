@@ -17,7 +17,7 @@ public struct QueueBench: Sendable {
         public var database: String
         public var jobs = 20_000
         public var processes = 2
-        public var concurrency = 256
+        public var concurrency = 1024
         public var lease: Duration = .seconds(30)
         public var pickupSamples = 100
         /// Jobs write an idempotent effect (a row keyed by job id) and log each execution.

@@ -92,7 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
         var processes = 2
 
         @Option(help: "Jobs each worker process runs at once.")
-        var concurrency = 256
+        var concurrency = 1024
 
         @Option(help: "Lease in seconds; a killed worker's jobs run again after it expires.")
         var lease = 30
@@ -143,7 +143,7 @@ struct BenchCommand: AsyncParsableCommand {
         var queue: String
 
         @Option(help: "Jobs run at once.")
-        var concurrency = 256
+        var concurrency = 1024
 
         @Option(help: "Lease in seconds.")
         var lease = 30
