@@ -20,7 +20,7 @@ public struct HubConfiguration: Sendable {
     /// Whether this process runs job workers (`serve --no-workers` turns them off).
     public var workers: Bool = true
     /// Jobs of each queue one process runs at once.
-    public var workerConcurrency: Int = 64
+    public var workerConcurrency: Int = 16
     public var secrets = WebhookSecrets()
     /// Where each value came from (`flag`, `env PONTE_PORT`, `file`, `default`), for `config check`.
     public var sources: [String: String] = [:]
