@@ -26,39 +26,23 @@ struct JobAdminController: Sendable {
     // MARK: Jobs
 
     @Sendable func list(_ request: Request, context: PonteRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
+        let parameters = ListParameters(request)
         var query = JobQuery()
-        if let status = parameters["status"], !status.isEmpty {
-            query.status = try Self.parse(JobStatus.self, "status", String(status))
+        query.status = try parameters.value(JobStatus.self, "status")
+        query.priority = try parameters.value(JobPriority.self, "priority")
+        query.queue = parameters.text("queue")
+        query.before = try parameters.cursor(ids: jobIDs)
+        let page = try await ListParameters.page(size: try parameters.limit() ?? query.limit, id: \.id, item: JobJSON.init) { limit in
+            query.limit = limit
+            return try await database.listJobs(query)
         }
-        if let priority = parameters["priority"], !priority.isEmpty {
-            query.priority = try Self.parse(JobPriority.self, "priority", String(priority))
-        }
-        if let name = parameters["queue"], !name.isEmpty { query.queue = String(name) }
-        if let limit = parameters["limit"], !limit.isEmpty {
-            guard let value = Int(limit), (1...WebhookAdminController.maxLimit).contains(value) else {
-                throw APIError.badRequest("INVALID_QUERY", "limit must be a whole number from 1 to \(WebhookAdminController.maxLimit)")
-            }
-            query.limit = value
-        }
-        if let cursor = parameters["cursor"], !cursor.isEmpty {
-            guard jobIDs.isWellFormed(String(cursor)) else {
-                throw APIError.badRequest("INVALID_QUERY", "cursor '\(cursor)' is not one this API returned; pass next_cursor from the previous page")
-            }
-            query.before = String(cursor)
-        }
-        let pageSize = query.limit
-        query.limit = pageSize + 1
-        var rows = try await database.listJobs(query)
-        let hasMore = rows.count > pageSize
-        if hasMore { rows.removeLast() }
-        return try WebhookAdminController.encode(JobPage(data: rows.map(JobJSON.init), nextCursor: hasMore ? rows.last?.id : nil))
+        return try .json(encoding: page)
     }
 
     @Sendable func show(_ request: Request, context: PonteRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let (job, attempts) = try await database.job(id: id) else { throw Self.notFound(id) }
-        return try WebhookAdminController.encode(JobDetailJSON(job: JobJSON(job), attempts: attempts.map(AttemptJSON.init)))
+        return try .json(encoding: JobDetailJSON(job: JobJSON(job), attempts: attempts.map(AttemptJSON.init)))
     }
 
     @Sendable func retry(_ request: Request, context: PonteRequestContext) async throws -> Response {
@@ -67,7 +51,7 @@ struct JobAdminController: Sendable {
         let job = try Self.changed(change, id: id, action: "retried", allowed: "dead or cancelled")
         queue.wakeWorkers()
         context.logger.info("job retried by an operator", metadata: ["job_id": "\(id)"])
-        return try WebhookAdminController.encode(JobJSON(job))
+        return try .json(encoding: JobJSON(job))
     }
 
     @Sendable func cancel(_ request: Request, context: PonteRequestContext) async throws -> Response {
@@ -76,7 +60,7 @@ struct JobAdminController: Sendable {
             try await database.cancelJob(id: id, now: queue.clock.now()), id: id, action: "cancelled", allowed: "pending or dead"
         )
         context.logger.info("job cancelled by an operator", metadata: ["job_id": "\(id)"])
-        return try WebhookAdminController.encode(JobJSON(job))
+        return try .json(encoding: JobJSON(job))
     }
 
     // MARK: Queues and recovery
@@ -91,7 +75,7 @@ struct JobAdminController: Sendable {
             byQueue[count.queue] = entry
         }
         let queues = byQueue.values.sorted { $0.name < $1.name }
-        return try WebhookAdminController.encode(QueuesJSON(queues: queues, deadLetters: queues.reduce(0) { $0 + $1.dead }))
+        return try .json(encoding: QueuesJSON(queues: queues, deadLetters: queues.reduce(0) { $0 + $1.dead }))
     }
 
     private struct DeadLetterRequest: Decodable {
@@ -114,7 +98,7 @@ struct JobAdminController: Sendable {
         let ids = try await database.retryDeadLetters(filter, now: queue.clock.now())
         if !ids.isEmpty { queue.wakeWorkers() }
         context.logger.info("dead letters retried by an operator", metadata: ["jobs": "\(ids.count)"])
-        return try WebhookAdminController.encode(RetriedJSON(retried: ids.count, ids: ids))
+        return try .json(encoding: RetriedJSON(retried: ids.count, ids: ids))
     }
 
     @Sendable func recoverStale(_ request: Request, context: PonteRequestContext) async throws -> Response {
@@ -123,7 +107,7 @@ struct JobAdminController: Sendable {
             "stale jobs recovered by an operator",
             metadata: ["requeued": "\(recovery.requeued.count)", "dead_lettered": "\(recovery.deadLettered.count)"]
         )
-        return try WebhookAdminController.encode(RecoveryJSON(requeued: recovery.requeued, deadLettered: recovery.deadLettered))
+        return try .json(encoding: RecoveryJSON(requeued: recovery.requeued, deadLettered: recovery.deadLettered))
     }
 
     // MARK: Webhooks
@@ -136,22 +120,10 @@ struct JobAdminController: Sendable {
         }
         queue.didEnqueue([job], [outcome])
         context.logger.info("webhook replay requested", metadata: ["webhook_id": "\(id)", "job_id": "\(outcome.id)"])
-        var response = try WebhookAdminController.encode(ReplayJSON(webhookID: id, jobID: outcome.id, existing: outcome.existing))
-        response.status = .accepted
-        return response
+        return try .json(encoding: ReplayJSON(webhookID: id, jobID: outcome.id, existing: outcome.existing), status: .accepted)
     }
 
     // MARK: Helpers
-
-    static func parse<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ name: String, _ text: String) throws -> T
-    where T.RawValue == String {
-        guard let value = T(rawValue: text) else {
-            throw APIError.badRequest(
-                "INVALID_QUERY", "\(name) '\(text)' is unknown; use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"
-            )
-        }
-        return value
-    }
 
     static func notFound(_ id: String) -> APIError {
         APIError(.notFound, code: "JOB_NOT_FOUND", message: "no job with id '\(id)'")

@@ -4,17 +4,6 @@ import PonteStore
 // JSON shapes of the job admin API. Absent values are written as explicit nulls, so every
 // field is always present.
 
-struct JobPage: Encodable {
-    let data: [JobJSON]
-    let nextCursor: String?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: DynamicKey.self)
-        try container.encode(data, forKey: "data")
-        try container.encode(nextCursor, forKey: "next_cursor")
-    }
-}
-
 struct JobJSON: Encodable {
     let job: JobRecord
 

@@ -9,48 +9,24 @@ struct WebhookAdminController: Sendable {
     let database: any StoreDatabase
     let ids: SortableIDGenerator
 
-    static let maxLimit = 500
-
     func addRoutes(to group: RouterGroup<PonteRequestContext>) {
         group.get("webhooks", use: list)
         group.get("webhooks/:id", use: show)
     }
 
     @Sendable func list(_ request: Request, context: PonteRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
+        let parameters = ListParameters(request)
         var query = InboxQuery()
-        if let provider = parameters["provider"], !provider.isEmpty {
-            query.provider = String(provider)
+        query.provider = parameters.text("provider")
+        query.status = try parameters.value(WebhookStatus.self, "status")
+        query.before = try parameters.cursor(ids: ids)
+        let page = try await ListParameters.page(
+            size: try parameters.limit() ?? query.limit, id: \.id, item: WebhookSummaryJSON.init
+        ) { limit in
+            query.limit = limit
+            return try await database.listInbox(query)
         }
-        if let status = parameters["status"], !status.isEmpty {
-            guard let value = WebhookStatus(rawValue: String(status)) else {
-                throw APIError.badRequest(
-                    "INVALID_QUERY",
-                    "status '\(status)' is unknown; use one of \(WebhookStatus.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-            }
-            query.status = value
-        }
-        if let limit = parameters["limit"], !limit.isEmpty {
-            guard let value = Int(limit), (1...Self.maxLimit).contains(value) else {
-                throw APIError.badRequest("INVALID_QUERY", "limit must be a whole number from 1 to \(Self.maxLimit)")
-            }
-            query.limit = value
-        }
-        if let cursor = parameters["cursor"], !cursor.isEmpty {
-            guard ids.isWellFormed(String(cursor)) else {
-                throw APIError.badRequest("INVALID_QUERY", "cursor '\(cursor)' is not one this API returned; pass next_cursor from the previous page")
-            }
-            query.before = String(cursor)
-        }
-        // Ask for one more row than the page holds, to know whether another page follows.
-        let pageSize = query.limit
-        query.limit = pageSize + 1
-        var rows = try await database.listInbox(query)
-        let hasMore = rows.count > pageSize
-        if hasMore { rows.removeLast() }
-        let page = WebhookPage(data: rows.map(WebhookSummaryJSON.init), nextCursor: hasMore ? rows.last?.id : nil)
-        return try Self.encode(page)
+        return try .json(encoding: page)
     }
 
     @Sendable func show(_ request: Request, context: PonteRequestContext) async throws -> Response {
@@ -67,38 +43,11 @@ struct WebhookAdminController: Sendable {
             body: text,
             bodyBase64: text == nil ? Data(bytes).base64EncodedString() : nil
         )
-        return try Self.encode(detail)
-    }
-
-    static func encode(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        return try .json(encoding: detail)
     }
 }
 
 // MARK: JSON shapes
-
-struct WebhookPage: Encodable {
-    let data: [WebhookSummaryJSON]
-    let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case data
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        try container.encode(nextCursor, forKey: .nextCursor)  // explicit null on the last page
-    }
-}
 
 struct WebhookSummaryJSON: Encodable {
     let id: String
