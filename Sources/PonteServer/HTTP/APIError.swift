@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PonteCore
 
 /// An error answered as `{"error": {"code": "…", "message": "…"}}` with a stable code.
 public struct APIError: HTTPResponseError, CustomStringConvertible {

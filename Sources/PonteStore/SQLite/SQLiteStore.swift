@@ -213,16 +213,7 @@ struct SQLiteExecutor: SQLExecutor {
         var text = "["
         for (index, item) in list.enumerated() {
             if index > 0 { text += "," }
-            text += "\""
-            for scalar in item.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-            text += "\""
+            JSONText.appendString(item, to: &text)
         }
         return text + "]"
     }

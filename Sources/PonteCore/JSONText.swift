@@ -1,7 +1,7 @@
 /// Minimal JSON text building for hot paths, where `JSONEncoder` would cost more than the work.
-enum JSONText {
+public enum JSONText {
     /// Appends `value` as a JSON string literal, escaping as RFC 8259 requires.
-    static func appendString(_ value: String, to out: inout String) {
+    public static func appendString(_ value: String, to out: inout String) {
         // Most values need no escaping: copy them whole.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             out.append("\"")
