@@ -64,11 +64,6 @@ public struct JobQueue: Sendable {
     public func setWorkerWakeUp(_ wake: @escaping @Sendable () -> Void) {
         waker.set(wake)
     }
-
-    /// A new job id.
-    public func newID() -> String {
-        ids.next(at: .init(timeIntervalSince1970: Double(clock.now()) / 1_000_000))
-    }
 }
 
 /// A wake-up target set after construction.

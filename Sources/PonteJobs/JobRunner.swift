@@ -358,7 +358,7 @@ public final class JobRunner: Service, Sendable {
     private func fireSchedules() async throws {
         let now = clock.now()
         let queue = self.queue
-        var made: [NewJob] = []
+        // The jobs made, to tell workers and metrics which queues got work.
         let madeJobs = Mutex<[NewJob]>([])
         let outcomes = try await database.fireDueSchedules(
             now: now,
@@ -375,8 +375,7 @@ public final class JobRunner: Service, Sendable {
                 return job
             }
         )
-        made = madeJobs.withLock { $0 }
-        queue.didEnqueue(made, outcomes)
+        queue.didEnqueue(madeJobs.withLock { $0 }, outcomes)
     }
 
     // MARK: Tests

@@ -50,9 +50,6 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
     case dead
     /// Cancelled by an operator before it ran to completion.
     case cancelled
-
-    /// Statuses a job can still leave on its own.
-    public var isActive: Bool { self == .pending || self == .running }
 }
 
 extension Duration {

@@ -69,15 +69,14 @@ struct QueueJSON: Encodable {
     var running = 0
     var dead = 0
     var byPriority: [String: [String: Int]] = [:]
-    var oldestDueAt: Int64?
-    var now: Int64 = 0
+    /// Seconds the oldest due pending job has waited, if any is due.
+    var oldestPendingAge: Double?
 
     init(name: String) {
         self.name = name
     }
 
     mutating func add(_ count: QueueCount, now: Int64) {
-        self.now = now
         switch count.status {
         case .pending: pending += count.count
         case .running: running += count.count
@@ -85,7 +84,10 @@ struct QueueJSON: Encodable {
         default: break
         }
         byPriority[count.priority.rawValue, default: [:]][count.status.rawValue, default: 0] += count.count
-        if let due = count.oldestDueAt { oldestDueAt = min(oldestDueAt ?? due, due) }
+        if let due = count.oldestDueAt {
+            let age = Double(max(0, now - due)) / 1_000_000
+            oldestPendingAge = max(oldestPendingAge ?? age, age)
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -95,7 +97,7 @@ struct QueueJSON: Encodable {
         try c.encode(running, forKey: "running")
         try c.encode(dead, forKey: "dead")
         try c.encode(byPriority, forKey: "by_priority")
-        try c.encode(oldestDueAt.map { Double(max(0, now - $0)) / 1_000_000 }, forKey: "oldest_pending_age_seconds")
+        try c.encode(oldestPendingAge, forKey: "oldest_pending_age_seconds")
     }
 }
 
