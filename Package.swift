@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Domain types and rules. Pure: no I/O, no clock read directly.
@@ -32,12 +33,19 @@ let package = Package(
             name: "PonteCore",
             swiftSettings: swiftSettings
         ),
-        // Signature verification and payload reading, one folder per provider.
+        // One folder per provider: signature verification, payload reading and the API
+        // client; Outbound/ holds what every client shares (timeouts, retries,
+        // idempotency keys, circuit breaker, call statistics).
         .target(
             name: "PonteProviders",
             dependencies: [
                 "PonteCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -68,6 +76,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Faithful local simulators of the providers (Stripe, Asaas, iFood, Twilio), on loopback.
+        .target(
+            name: "PonteSandbox",
+            dependencies: [
+                "PonteCore",
+                "PonteProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP routes, admin API, auth, configuration and wiring.
         .target(
             name: "PonteServer",
@@ -76,7 +100,9 @@ let package = Package(
                 "PonteStore",
                 "PonteJobs",
                 "PonteProviders",
+                "PonteSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -107,6 +133,7 @@ let package = Package(
             name: "ponte",
             dependencies: [
                 "PonteServer",
+                "PonteSandbox",
                 "PonteBench",
                 "PonteStore",
                 "PonteProviders",
@@ -127,6 +154,20 @@ let package = Package(
         .testTarget(
             name: "PonteProvidersTests",
             dependencies: ["PonteProviders"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PonteSandboxTests",
+            dependencies: [
+                "PonteCore",
+                "PonteProviders",
+                "PonteSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

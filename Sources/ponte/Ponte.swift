@@ -6,7 +6,7 @@ struct Ponte: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ponte",
         abstract: "Ponte: a self-hosted integration hub that receives providers' signed webhooks without losing or doubling one, and processes them as durable jobs.",
-        subcommands: [Serve.self, WorkerCommand.self, Migrate.self, ConfigCommand.self, TokenCommand.self, BenchCommand.self]
+        subcommands: [Serve.self, WorkerCommand.self, Migrate.self, ConfigCommand.self, TokenCommand.self, SandboxCommand.self, BenchCommand.self]
     )
 }
 

@@ -33,6 +33,36 @@ public enum FormURLEncoded {
         pairs.first { $0.name == name }?.value
     }
 
+    /// `pairs` as a form body or query string: letters, digits and `-._~` as they are, a
+    /// space as `+`, every other UTF-8 byte as `%XX` (upper-case hex).
+    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
+        var output: [UInt8] = []
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: "&")) }
+            encode(pair.name, into: &output)
+            output.append(UInt8(ascii: "="))
+            encode(pair.value, into: &output)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static let upperHex = Array("0123456789ABCDEF".utf8)
+
+    private static func encode(_ text: String, into output: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                output.append(byte)
+            case UInt8(ascii: " "):
+                output.append(UInt8(ascii: "+"))
+            default:
+                output += [UInt8(ascii: "%"), upperHex[Int(byte >> 4)], upperHex[Int(byte & 0x0F)]]
+            }
+        }
+    }
+
     private static func decode(_ encoded: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(encoded.count)

@@ -1,0 +1,10 @@
+/// A provider the sandbox simulates; its raw value is the URL prefix it is served under
+/// (`/stripe/v1/...`) and the `{provider}` of the hub's `/webhooks/{provider}`.
+public enum SandboxProvider: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
+    case stripe
+    case asaas
+    case ifood
+    case twilio
+
+    public var description: String { rawValue }
+}
