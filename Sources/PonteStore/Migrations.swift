@@ -61,6 +61,13 @@ enum Migrations {
             // language's collation, and the same order as SQLite's.
             postgres: jobQueue(key: "TEXT COLLATE \"C\"", bigint: "BIGINT", real: "DOUBLE PRECISION", serial: "BIGSERIAL PRIMARY KEY")
         ),
+        Migration(
+            version: 3,
+            name: "job_results",
+            // What a succeeded job produced (e.g. the provider's id for what it created), as JSON.
+            sqlite: ["ALTER TABLE jobs ADD COLUMN result TEXT"],
+            postgres: ["ALTER TABLE jobs ADD COLUMN result TEXT"]
+        ),
     ]
 
     /// Jobs, their failed attempts, periodic schedules and rate-limit buckets.

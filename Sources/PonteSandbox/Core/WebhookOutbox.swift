@@ -70,7 +70,7 @@ public final class WebhookOutbox: Service, Sendable {
     static let logLimit = 2_000
     static let maxAttempts = 6
 
-    private let hubBaseURL: String?
+    private let hubBaseURL: Mutex<String?>
     private let credentials: SandboxCredentials
     private let faults: FaultBook
     private let logger: Logger
@@ -87,7 +87,7 @@ public final class WebhookOutbox: Service, Sendable {
         hubBaseURL: String?, credentials: SandboxCredentials, faults: FaultBook, logger: Logger,
         retryBaseDelay: Duration = .milliseconds(500)
     ) {
-        self.hubBaseURL = hubBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.hubBaseURL = Mutex(hubBaseURL.map(Self.trimmed))
         self.credentials = credentials
         self.faults = faults
         self.logger = logger
@@ -95,10 +95,19 @@ public final class WebhookOutbox: Service, Sendable {
         (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
+    /// Points webhooks at another hub (e.g. once a hub started on port 0 knows its port).
+    public func setHubBaseURL(_ url: String?) {
+        hubBaseURL.withLock { $0 = url.map(Self.trimmed) }
+    }
+
+    private static func trimmed(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
     /// Queues `webhook` for delivery; returns at once.
     public func send(_ webhook: SandboxWebhook) {
         let fault = faults.webhookFault(for: webhook.provider)
-        let url = webhook.url ?? hubBaseURL.map { "\($0)/webhooks/\(webhook.provider.rawValue)" }
+        let url = webhook.url ?? hubBaseURL.withLock { $0 }.map { "\($0)/webhooks/\(webhook.provider.rawValue)" }
         let status: Delivery.Status = url == nil ? .notSent : (fault == .drop ? .dropped : .pending)
         let index = log.withLock { log in
             let index = log.next

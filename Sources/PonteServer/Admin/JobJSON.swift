@@ -24,6 +24,7 @@ struct JobJSON: Encodable {
         try c.encode(job.provider, forKey: "provider")
         try c.encode(job.payload, forKey: "payload")
         try c.encode(job.lastError, forKey: "last_error")
+        try c.encode(job.result.map { JSONValue(parsing: $0) ?? .string($0) }, forKey: "result")
         try c.encode(Timestamps.iso8601(microseconds: job.runAt), forKey: "run_at")
         try c.encode(Timestamps.iso8601(microseconds: job.createdAt), forKey: "created_at")
         try c.encode(job.startedAt.map(Timestamps.iso8601), forKey: "started_at")

@@ -10,12 +10,14 @@ public struct CommandLineOverrides: Sendable {
     public var configFile: String?
     public var logLevel: String?
     public var workers: Bool?
+    public var sandbox: Bool?
 
     public init(
         host: String? = nil, port: Int? = nil, database: String? = nil, configFile: String? = nil, logLevel: String? = nil,
-        workers: Bool? = nil
+        workers: Bool? = nil, sandbox: Bool? = nil
     ) {
         self.workers = workers
+        self.sandbox = sandbox
         self.host = host
         self.port = port
         self.database = database
@@ -74,6 +76,9 @@ public enum ConfigurationLoader {
         try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }
         try pick("workers", flag: flags.workers, envName: "PONTE_WORKERS", fileValue: file.server["workers"].flatMap(parseBool), parse: parseBool) { config.workers = $0 }
         try pick("worker_concurrency", flag: nil, envName: "PONTE_WORKER_CONCURRENCY", fileValue: try file.serverInt("worker_concurrency"), parse: { Int($0) }) { config.workerConcurrency = $0 }
+        try pick("sandbox", flag: flags.sandbox, envName: "PONTE_SANDBOX", fileValue: file.server["sandbox"].flatMap(parseBool), parse: parseBool) { config.sandbox = $0 }
+        try pick("sandbox_port", flag: nil, envName: "PONTE_SANDBOX_PORT", fileValue: try file.serverInt("sandbox_port"), parse: { Int($0) }) { config.sandboxPort = $0 }
+        try pick("sandbox_url", flag: nil, envName: "PONTE_SANDBOX_URL", fileValue: file.server["sandbox_url"], parse: string) { config.sandboxURL = $0 }
         try pick("log_level", flag: flags.logLevel, envName: "PONTE_LOG_LEVEL", fileValue: file.server["log_level"], parse: string) { config.logLevel = $0 }
 
         for secret in ProviderSecret.all {
@@ -82,7 +87,7 @@ public enum ConfigurationLoader {
                 continue
             }
             try pick(secret.label, flag: nil, envName: secret.environmentName, fileValue: file.integration(secret.section, secret.fileKeys), parse: string) {
-                config.secrets[keyPath: secret.keyPath] = $0
+                config[keyPath: secret.keyPath] = $0
             }
         }
         return config
@@ -103,20 +108,28 @@ struct ProviderSecret: Sendable {
     let environmentName: String
     let section: [String]  // alternative section names in `integrations:`
     let fileKeys: [String]  // alternative keys within the section
-    nonisolated(unsafe) let keyPath: WritableKeyPath<WebhookSecrets, String?>
+    nonisolated(unsafe) let keyPath: WritableKeyPath<HubConfiguration, String?>
     /// False for values that are not secret (URLs).
     let isSecret: Bool
 
     static let all: [ProviderSecret] = [
-        .init(label: "stripe.webhook_secret", environmentName: "STRIPE_WEBHOOK_SECRET", section: ["stripe"], fileKeys: ["webhook_secret"], keyPath: \.stripe, isSecret: true),
-        .init(label: "square.webhook_signature_key", environmentName: "SQUARE_WEBHOOK_SIGNATURE_KEY", section: ["square"], fileKeys: ["webhook_signature_key", "signature_key"], keyPath: \.squareSignatureKey, isSecret: true),
-        .init(label: "square.webhook_url", environmentName: "SQUARE_WEBHOOK_URL", section: ["square"], fileKeys: ["webhook_url", "notification_url"], keyPath: \.squareNotificationURL, isSecret: false),
-        .init(label: "quickbooks.webhook_token", environmentName: "QUICKBOOKS_WEBHOOK_TOKEN", section: ["quickbooks"], fileKeys: ["webhook_token", "verifier_token"], keyPath: \.quickbooks, isSecret: true),
-        .init(label: "twilio.auth_token", environmentName: "TWILIO_AUTH_TOKEN", section: ["twilio", "whatsapp"], fileKeys: ["auth_token"], keyPath: \.twilio, isSecret: true),
-        .init(label: "ifood.client_secret", environmentName: "IFOOD_CLIENT_SECRET", section: ["ifood"], fileKeys: ["client_secret"], keyPath: \.ifood, isSecret: true),
-        .init(label: "asaas.webhook_token", environmentName: "ASAAS_WEBHOOK_TOKEN", section: ["asaas"], fileKeys: ["webhook_token"], keyPath: \.asaas, isSecret: true),
-        .init(label: "mailchimp.webhook_secret", environmentName: "MAILCHIMP_WEBHOOK_SECRET", section: ["mailchimp"], fileKeys: ["webhook_secret"], keyPath: \.mailchimp, isSecret: true),
-        .init(label: "standard.webhook_secret", environmentName: "STANDARD_WEBHOOK_SECRET", section: ["standard"], fileKeys: ["webhook_secret"], keyPath: \.standard, isSecret: true),
+        .init(label: "stripe.webhook_secret", environmentName: "STRIPE_WEBHOOK_SECRET", section: ["stripe"], fileKeys: ["webhook_secret"], keyPath: \.secrets.stripe, isSecret: true),
+        .init(label: "square.webhook_signature_key", environmentName: "SQUARE_WEBHOOK_SIGNATURE_KEY", section: ["square"], fileKeys: ["webhook_signature_key", "signature_key"], keyPath: \.secrets.squareSignatureKey, isSecret: true),
+        .init(label: "square.webhook_url", environmentName: "SQUARE_WEBHOOK_URL", section: ["square"], fileKeys: ["webhook_url", "notification_url"], keyPath: \.secrets.squareNotificationURL, isSecret: false),
+        .init(label: "quickbooks.webhook_token", environmentName: "QUICKBOOKS_WEBHOOK_TOKEN", section: ["quickbooks"], fileKeys: ["webhook_token", "verifier_token"], keyPath: \.secrets.quickbooks, isSecret: true),
+        .init(label: "twilio.auth_token", environmentName: "TWILIO_AUTH_TOKEN", section: ["twilio", "whatsapp"], fileKeys: ["auth_token"], keyPath: \.secrets.twilio, isSecret: true),
+        .init(label: "ifood.client_secret", environmentName: "IFOOD_CLIENT_SECRET", section: ["ifood"], fileKeys: ["client_secret"], keyPath: \.secrets.ifood, isSecret: true),
+        .init(label: "asaas.webhook_token", environmentName: "ASAAS_WEBHOOK_TOKEN", section: ["asaas"], fileKeys: ["webhook_token"], keyPath: \.secrets.asaas, isSecret: true),
+        .init(label: "mailchimp.webhook_secret", environmentName: "MAILCHIMP_WEBHOOK_SECRET", section: ["mailchimp"], fileKeys: ["webhook_secret"], keyPath: \.secrets.mailchimp, isSecret: true),
+        .init(label: "standard.webhook_secret", environmentName: "STANDARD_WEBHOOK_SECRET", section: ["standard"], fileKeys: ["webhook_secret"], keyPath: \.secrets.standard, isSecret: true),
+        .init(label: "stripe.secret_key", environmentName: "STRIPE_SECRET_KEY", section: ["stripe"], fileKeys: ["secret_key", "api_key"], keyPath: \.providerAPI.stripeSecretKey, isSecret: true),
+        .init(label: "stripe.base_url", environmentName: "STRIPE_API_BASE_URL", section: ["stripe"], fileKeys: ["base_url"], keyPath: \.providerAPI.stripeBaseURL, isSecret: false),
+        .init(label: "asaas.api_key", environmentName: "ASAAS_API_KEY", section: ["asaas"], fileKeys: ["api_key"], keyPath: \.providerAPI.asaasAPIKey, isSecret: true),
+        .init(label: "asaas.base_url", environmentName: "ASAAS_API_BASE_URL", section: ["asaas"], fileKeys: ["base_url"], keyPath: \.providerAPI.asaasBaseURL, isSecret: false),
+        .init(label: "ifood.client_id", environmentName: "IFOOD_CLIENT_ID", section: ["ifood"], fileKeys: ["client_id"], keyPath: \.providerAPI.ifoodClientID, isSecret: false),
+        .init(label: "ifood.base_url", environmentName: "IFOOD_API_BASE_URL", section: ["ifood"], fileKeys: ["base_url"], keyPath: \.providerAPI.ifoodBaseURL, isSecret: false),
+        .init(label: "twilio.account_sid", environmentName: "TWILIO_ACCOUNT_SID", section: ["twilio", "whatsapp"], fileKeys: ["account_sid"], keyPath: \.providerAPI.twilioAccountSID, isSecret: false),
+        .init(label: "twilio.base_url", environmentName: "TWILIO_API_BASE_URL", section: ["twilio", "whatsapp"], fileKeys: ["base_url"], keyPath: \.providerAPI.twilioBaseURL, isSecret: false),
     ]
 }
 

@@ -15,9 +15,11 @@ public enum ConfigurationReport {
         row("max_body_bytes", String(configuration.maxBodyBytes))
         row("data_dir", configuration.resolvedDataDirectory)
         row("log_level", configuration.logLevel)
+        row("sandbox", configuration.sandbox ? "on (simulators on port \(configuration.sandboxPort))" : "off")
+        if let sandboxURL = configuration.sandboxURL { row("sandbox_url", sandboxURL) }
         row("jwt_secret", configuration.jwtSecret == nil ? "(random key in data_dir/jwt-secret)" : redacted)
         for secret in ProviderSecret.all {
-            let value = configuration.secrets[keyPath: secret.keyPath]
+            let value = configuration[keyPath: secret.keyPath]
             row(secret.label, value.map { secret.isSecret ? redacted : $0 } ?? "(not set)")
         }
         let width = rows.map(\.0.count).max() ?? 0

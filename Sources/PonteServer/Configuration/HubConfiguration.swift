@@ -22,6 +22,16 @@ public struct HubConfiguration: Sendable {
     /// Jobs of each queue one process runs at once.
     public var workerConcurrency: Int = 16
     public var secrets = WebhookSecrets()
+    /// Credentials and base URLs for calling providers' APIs.
+    public var providerAPI = ProviderAPIConfiguration()
+    /// `serve --sandbox`: run the provider simulators in-process and point every provider's
+    /// API and webhooks at them (missing credentials take the sandbox's defaults).
+    public var sandbox: Bool = false
+    /// The port of the in-process sandbox (`PONTE_SANDBOX_PORT`, default 8090; 0 picks one).
+    public var sandboxPort: Int = 8090
+    /// `PONTE_SANDBOX_URL`: the base URL of a separate `ponte sandbox`; every provider's API is
+    /// called there (`<URL>/stripe`, `<URL>/asaas`, ...) unless a base URL of its own is set.
+    public var sandboxURL: String?
     /// Where each value came from (`flag`, `env PONTE_PORT`, `file`, `default`), for `config check`.
     public var sources: [String: String] = [:]
 
@@ -58,6 +68,19 @@ public struct HubConfiguration: Sendable {
         }
         if !(1...1024).contains(workerConcurrency) {
             problems.append("worker concurrency \(workerConcurrency) is out of range; use 1-1024")
+        }
+        if !(0...65535).contains(sandboxPort) { problems.append("sandbox port \(sandboxPort) is out of range; use 0-65535") }
+        let urls: [(String, String?)] = [
+            ("PONTE_SANDBOX_URL", sandboxURL), ("STRIPE_API_BASE_URL", providerAPI.stripeBaseURL),
+            ("ASAAS_API_BASE_URL", providerAPI.asaasBaseURL), ("IFOOD_API_BASE_URL", providerAPI.ifoodBaseURL),
+            ("TWILIO_API_BASE_URL", providerAPI.twilioBaseURL),
+        ]
+        for (name, value) in urls {
+            guard let value else { continue }
+            if let url = URL(string: value), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
+                continue
+            }
+            problems.append("\(name) '\(value)' is not an http(s) URL")
         }
         if maxBodyBytes < 1024 { problems.append("max body size \(maxBodyBytes) is below 1024 bytes") }
         if let jwtSecret, jwtSecret.utf8.count < 32 {

@@ -97,6 +97,8 @@ public struct JobRecord: Sendable, Equatable {
     public var createdAt: Int64
     public var startedAt: Int64?
     public var finishedAt: Int64?
+    /// What the job produced, as JSON, when its handler recorded it (`JobWrites.result`).
+    public var result: String?
 }
 
 /// One failed attempt, kept as the job's error history.
@@ -230,6 +232,14 @@ public struct ClaimRequest: Sendable, Equatable {
 
 /// A statement a succeeded job's handler leaves to be run in the transaction that records
 /// the job's success, so the two commit together (and many jobs share one commit).
+/// Writes about jobs that a handler leaves for its success transaction.
+public enum JobWrites {
+    /// Records what job `id` produced (JSON text), shown with the job in the admin API.
+    public static func result(id: String, json: String) -> DeferredWrite {
+        DeferredWrite(sql: "UPDATE jobs SET result = ? WHERE id = ?", binds: [.text(json), .text(id)])
+    }
+}
+
 public struct DeferredWrite: Sendable, Equatable {
     public let sql: String
     public let binds: [SQLValue]

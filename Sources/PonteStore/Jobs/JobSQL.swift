@@ -4,7 +4,7 @@ import PonteCore
 /// executor, so callers can enqueue inside their own transaction.
 enum JobSQL {
     static let columns =
-        "id, queue, kind, priority, status, payload, unique_key, provider, run_at, attempts, max_attempts, lease_owner, lease_expires_at, last_error, created_at, started_at, finished_at"
+        "id, queue, kind, priority, status, payload, unique_key, provider, run_at, attempts, max_attempts, lease_owner, lease_expires_at, last_error, created_at, started_at, finished_at, result"
     static let insertColumns =
         "id, queue, kind, priority, status, payload, unique_key, provider, run_at, order_key, max_attempts, created_at"
     static let insertFieldsPerRow = 12
@@ -90,7 +90,8 @@ enum JobSQL {
             uniqueKey: row.text(6), provider: row.text(7), runAt: try row.requiredInteger(8, "run_at"),
             attempts: Int(try row.requiredInteger(9, "attempts")), maxAttempts: Int(try row.requiredInteger(10, "max_attempts")),
             leaseOwner: row.text(11), leaseExpiresAt: row.integer(12), lastError: row.text(13),
-            createdAt: try row.requiredInteger(14, "created_at"), startedAt: row.integer(15), finishedAt: row.integer(16)
+            createdAt: try row.requiredInteger(14, "created_at"), startedAt: row.integer(15), finishedAt: row.integer(16),
+            result: row.text(17)
         )
     }
 

@@ -1,0 +1,27 @@
+/// How the hub calls providers' APIs: credentials, and base URLs when they are not the
+/// providers' production ones (a `ponte sandbox`, a provider's own sandbox host).
+///
+/// Secrets shared with webhook verification (`TWILIO_AUTH_TOKEN`, `IFOOD_CLIENT_SECRET`)
+/// live in `WebhookSecrets` only, read from there.
+public struct ProviderAPIConfiguration: Sendable, Equatable {
+    /// STRIPE_SECRET_KEY (`sk_live_…` / `sk_test_…`).
+    public var stripeSecretKey: String?
+    /// ASAAS_API_KEY (sent in the `access_token` header).
+    public var asaasAPIKey: String?
+    /// IFOOD_CLIENT_ID (with IFOOD_CLIENT_SECRET, for the client-credentials token).
+    public var ifoodClientID: String?
+    /// TWILIO_ACCOUNT_SID (with TWILIO_AUTH_TOKEN, for Basic auth).
+    public var twilioAccountSID: String?
+
+    /// STRIPE_API_BASE_URL, default `https://api.stripe.com`.
+    public var stripeBaseURL: String?
+    /// ASAAS_API_BASE_URL, default `https://api.asaas.com` (the sandbox host is
+    /// `https://api-sandbox.asaas.com`).
+    public var asaasBaseURL: String?
+    /// IFOOD_API_BASE_URL, default `https://merchant-api.ifood.com.br`.
+    public var ifoodBaseURL: String?
+    /// TWILIO_API_BASE_URL, default `https://api.twilio.com`.
+    public var twilioBaseURL: String?
+
+    public init() {}
+}
