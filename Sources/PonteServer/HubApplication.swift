@@ -4,6 +4,7 @@ import Logging
 import PonteCore
 import PonteJobs
 import PonteProviders
+import PonteSandbox
 import PonteStore
 import ServiceLifecycle
 import UnixSignals
@@ -22,6 +23,8 @@ public func buildApplication(
     guard problems.isEmpty else {
         throw ConfigurationError(message: "invalid configuration: " + problems.joined(separator: "; "))
     }
+    var configuration = configuration
+    let sandbox = try startSandboxIfAsked(&configuration, logger: logger)
     let location = try configuration.databaseLocation()
     let database = try await Store.open(location, logger: logger)
     let metrics = HubMetrics()
@@ -36,6 +39,7 @@ public func buildApplication(
         }
     }
     var services: [any Service] = [database, inbox]
+    if let sandbox { services.append(sandbox.application) }
     if configuration.workers {
         let runner = HubJobs.runner(
             database: database, queue: jobQueue, configuration: configuration, metrics: metrics, logger: logger,
@@ -72,7 +76,10 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ponte"),
         services: services,
-        onServerRunning: { channel in
+        onServerRunning: { [configuration] channel in
+            sandbox?.simulators.environment.webhooks.setHubBaseURL(
+                SandboxWiring.hubBaseURL(configuration, port: channel.localAddress?.port)
+            )
             logger.info(
                 "ponte is listening",
                 metadata: [
@@ -90,6 +97,40 @@ public func buildApplication(
         logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])
     }
     return app
+}
+
+/// The in-process simulators of `serve --sandbox`, and their HTTP application.
+struct InProcessSandbox: Sendable {
+    let simulators: Sandbox
+    let application: any Service
+}
+
+/// For `serve --sandbox`: starts nothing yet, but builds the simulators on their port and
+/// points the configuration's provider APIs and credentials at them. For `PONTE_SANDBOX_URL`:
+/// points the configuration at that sandbox. Otherwise does nothing.
+private func startSandboxIfAsked(_ configuration: inout HubConfiguration, logger: Logger) throws -> InProcessSandbox? {
+    if configuration.sandbox {
+        let credentials = SandboxWiring.agree(&configuration)
+        if configuration.sandboxPort == 0 { configuration.sandboxPort = try SandboxWiring.freeLoopbackPort() }
+        let url = "http://127.0.0.1:\(configuration.sandboxPort)"
+        SandboxWiring.pointAPIs(at: url, &configuration)
+        let simulators = Sandbox(credentials: credentials, hubBaseURL: SandboxWiring.hubBaseURL(configuration), logger: logger)
+        let application = buildSandboxApplication(
+            sandbox: simulators, host: "127.0.0.1", port: configuration.sandboxPort, logger: logger
+        ) { port in
+            logger.notice(
+                "sandbox mode: provider APIs and webhooks are simulated; no real provider is called",
+                metadata: ["sandbox": "\(url)", "control_api": "\(url)/_sandbox"]
+            )
+        }
+        return InProcessSandbox(simulators: simulators, application: application)
+    }
+    if let url = configuration.sandboxURL {
+        _ = SandboxWiring.agree(&configuration)
+        SandboxWiring.pointAPIs(at: url, &configuration)
+        logger.notice("provider APIs are called on the sandbox at PONTE_SANDBOX_URL", metadata: ["sandbox": "\(url)"])
+    }
+    return nil
 }
 
 /// Builds a worker process: the database and the job runner, no HTTP. It applies migrations

@@ -21,8 +21,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve HTTP only; run jobs in `ponte worker` processes instead (env PONTE_WORKERS=false).")
     var noWorkers = false
 
+    @Flag(help: "Run the provider simulators in-process (port PONTE_SANDBOX_PORT, default 8090) and call them instead of the real providers; credentials that are not set take sandbox defaults (env PONTE_SANDBOX=true).")
+    var sandbox = false
+
     func run() async throws {
-        let configuration = try loadConfiguration(options, workers: noWorkers ? false : nil)
+        let configuration = try loadConfiguration(options, workers: noWorkers ? false : nil, sandbox: sandbox ? true : nil)
         let logger = bootstrapLogging(level: configuration.logLevel)
         do {
             let app = try await buildApplication(configuration: configuration, logger: logger)
