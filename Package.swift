@@ -188,6 +188,7 @@ let package = Package(
             dependencies: [
                 "PonteCore",
                 "PonteServer",
+                "PonteSandbox",
                 "PonteJobs",
                 "PonteProviders",
                 "PonteStore",

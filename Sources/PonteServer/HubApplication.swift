@@ -28,6 +28,7 @@ public func buildApplication(
     let location = try configuration.databaseLocation()
     let database = try await Store.open(location, logger: logger)
     let metrics = HubMetrics()
+    let clients = ProviderClients(settings: ProviderClientSettings(configuration), logger: logger, observer: metrics, now: now)
     let jobQueue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
     let inbox = WebhookInbox(
         database: database, processing: { WebhookProcessor.job(for: $0.id, queue: jobQueue) }, logger: logger
@@ -42,8 +43,8 @@ public func buildApplication(
     if let sandbox { services.append(sandbox.application) }
     if configuration.workers {
         let runner = HubJobs.runner(
-            database: database, queue: jobQueue, configuration: configuration, metrics: metrics, logger: logger,
-            prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
+            database: database, queue: jobQueue, configuration: configuration, clients: clients, metrics: metrics,
+            logger: logger, prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
         )
         services.append(runner)
     }
@@ -71,6 +72,8 @@ public func buildApplication(
     let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(tokens: tokens, now: now))
     WebhookAdminController(database: database, ids: ids).addRoutes(to: admin)
     JobAdminController(database: database, queue: jobQueue).addRoutes(to: admin)
+    OutboundController(queue: jobQueue).addRoutes(to: admin)
+    IntegrationsController(clients: clients, now: now).addRoutes(to: admin)
 
     var app = Application(
         router: router,
@@ -142,10 +145,16 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
     }
     let location = try configuration.databaseLocation()
     let database = try await Store.open(location, logger: logger)
+    var configuration = configuration
+    if let url = configuration.sandboxURL {
+        _ = SandboxWiring.agree(&configuration)
+        SandboxWiring.pointAPIs(at: url, &configuration)
+    }
     let metrics = HubMetrics()
+    let clients = ProviderClients(settings: ProviderClientSettings(configuration), logger: logger, observer: metrics)
     let queue = JobQueue(database: database)
     let runner = HubJobs.runner(
-        database: database, queue: queue, configuration: configuration, metrics: metrics, logger: logger,
+        database: database, queue: queue, configuration: configuration, clients: clients, metrics: metrics, logger: logger,
         prepare: {
             let applied = try await database.migrate(logger: logger)
             logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])

@@ -2,9 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import PonteCore
 import PonteJobs
+import PonteProviders
 import PonteStore
 import Testing
 
@@ -481,7 +483,10 @@ func withScratchPostgresDatabase(server: String, _ body: (String) async throws -
 
 /// Runs the hub's due jobs of `queue` once, as a worker process would, on a clock stopped at `now`.
 func runHubJobs(_ database: any StoreDatabase, queue: String, at now: Int64) async throws -> [JobResult] {
-    let jobs = HubJobs(database: database, concurrency: 4)
+    let jobs = HubJobs(
+        database: database, concurrency: 4,
+        clients: ProviderClients(settings: ProviderClientSettings(), logger: Logger(label: "test"))
+    )
     let runner = JobRunner(
         database: database, registry: jobs.registry, settings: jobs.settings, queue: JobQueue(database: database, clock: ManualJobClock(now: now)),
         workerID: "api-test-worker", logger: quietLogger

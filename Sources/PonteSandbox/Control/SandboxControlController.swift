@@ -32,10 +32,12 @@ struct SandboxControlController: Sendable {
         var providers: [String]
         var clock: ClockState
         var webhookLog: Int
+        var faultsInjected: [String: [String: Int]]
 
         enum CodingKeys: String, CodingKey {
             case providers, clock
             case webhookLog = "webhook_deliveries"
+            case faultsInjected = "faults_injected"
         }
     }
 
@@ -54,7 +56,8 @@ struct SandboxControlController: Sendable {
             Overview(
                 providers: sandbox.simulators.map(\.provider.rawValue),
                 clock: clockState(),
-                webhookLog: environment.webhooks.deliveries().count
+                webhookLog: environment.webhooks.deliveries().count,
+                faultsInjected: Dictionary(uniqueKeysWithValues: environment.faults.injected().map { ($0.key.rawValue, $0.value) })
             )
         )
     }

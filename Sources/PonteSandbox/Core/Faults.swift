@@ -80,6 +80,16 @@ public enum APIFault: Sendable, Equatable {
     case serverError
     case rateLimited(retryAfterSeconds: Int)
     case timeout(seconds: Double)
+
+    /// `server_error`, `rate_limited`, `timeout` (`none` for none).
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .serverError: "server_error"
+        case .rateLimited: "rate_limited"
+        case .timeout: "timeout"
+        }
+    }
 }
 
 /// The fault decided for one outgoing webhook.
@@ -98,6 +108,7 @@ public final class FaultBook: Sendable {
     private struct State {
         var settings: [SandboxProvider: FaultSettings] = [:]
         var dice: SplitMix64
+        var injected: [SandboxProvider: [String: Int]] = [:]
     }
     private let state: Mutex<State>
 
@@ -129,14 +140,18 @@ public final class FaultBook: Sendable {
         state.withLock { state in
             let settings = state.settings[provider] ?? FaultSettings()
             let roll = state.dice.nextUnit()
-            if roll < settings.errorRate { return .serverError }
-            if roll < settings.errorRate + settings.rateLimitRate {
-                return .rateLimited(retryAfterSeconds: settings.retryAfterSeconds)
+            let fault: APIFault
+            if roll < settings.errorRate {
+                fault = .serverError
+            } else if roll < settings.errorRate + settings.rateLimitRate {
+                fault = .rateLimited(retryAfterSeconds: settings.retryAfterSeconds)
+            } else if roll < settings.errorRate + settings.rateLimitRate + settings.timeoutRate {
+                fault = .timeout(seconds: settings.timeoutSeconds)
+            } else {
+                fault = .none
             }
-            if roll < settings.errorRate + settings.rateLimitRate + settings.timeoutRate {
-                return .timeout(seconds: settings.timeoutSeconds)
-            }
-            return .none
+            if fault != .none { state.injected[provider, default: [:]][fault.name, default: 0] += 1 }
+            return fault
         }
     }
 
@@ -145,13 +160,25 @@ public final class FaultBook: Sendable {
         state.withLock { state in
             let settings = state.settings[provider] ?? FaultSettings()
             let roll = state.dice.nextUnit()
-            if roll < settings.webhookDropRate { return .drop }
-            if roll < settings.webhookDropRate + settings.webhookDuplicateRate { return .duplicate }
-            if roll < settings.webhookDropRate + settings.webhookDuplicateRate + settings.webhookReorderRate {
-                return .reorder
+            let fault: WebhookFault
+            if roll < settings.webhookDropRate {
+                fault = .drop
+            } else if roll < settings.webhookDropRate + settings.webhookDuplicateRate {
+                fault = .duplicate
+            } else if roll < settings.webhookDropRate + settings.webhookDuplicateRate + settings.webhookReorderRate {
+                fault = .reorder
+            } else {
+                fault = .none
             }
-            return .none
+            if fault != .none { state.injected[provider, default: [:]]["webhook_\(fault)", default: 0] += 1 }
+            return fault
         }
+    }
+
+    /// How many faults of each kind were injected, by provider (`server_error`, `rate_limited`,
+    /// `timeout`, `webhook_drop`, `webhook_duplicate`, `webhook_reorder`).
+    public func injected() -> [SandboxProvider: [String: Int]] {
+        state.withLock { $0.injected }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PonteCore
 import PonteJobs
+import PonteProviders
 import PonteStore
 
 /// The jobs every Ponte process knows: their handlers, queues and periodic schedules. `serve`
@@ -27,7 +28,7 @@ public struct HubJobs: Sendable {
 
     init(
         database: any StoreDatabase, concurrency: Int, clock: any JobClock = SystemJobClock(),
-        webhookHandlers: [String: WebhookEventHandler] = [:]
+        clients: ProviderClients, webhookHandlers: [String: WebhookEventHandler] = [:]
     ) {
         var registry = JobRegistry()
         let processor = WebhookProcessor(database: database, handlers: webhookHandlers)
@@ -38,11 +39,13 @@ public struct HubJobs: Sendable {
             if pruned > 0 { context.logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
         }
         registry.register(Self.noopKind) { _ in }
+        OutboundJobs.register(in: &registry, clients: clients)
         self.registry = registry
         self.settings = JobRunnerSettings(
             queues: [
                 QueueSettings(name: WebhookProcessor.queue, concurrency: concurrency),
                 QueueSettings(name: Self.defaultQueue, concurrency: concurrency),
+                QueueSettings(name: OutboundJobs.queue, concurrency: concurrency),
                 QueueSettings(name: Self.maintenanceQueue, concurrency: 1),
             ],
             pollInterval: database.kind == "sqlite" ? .milliseconds(5) : .milliseconds(250),
@@ -58,10 +61,12 @@ public struct HubJobs: Sendable {
 
     /// The runner for this process, reporting to `metrics`.
     static func runner(
-        database: any StoreDatabase, queue: JobQueue, configuration: HubConfiguration, metrics: HubMetrics, logger: Logger,
-        prepare: @escaping @Sendable () async throws -> Void
+        database: any StoreDatabase, queue: JobQueue, configuration: HubConfiguration, clients: ProviderClients,
+        metrics: HubMetrics, logger: Logger, prepare: @escaping @Sendable () async throws -> Void
     ) -> JobRunner {
-        let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: queue.clock)
+        let jobs = HubJobs(
+            database: database, concurrency: configuration.workerConcurrency, clock: queue.clock, clients: clients
+        )
         let runner = JobRunner(
             database: database, registry: jobs.registry, settings: jobs.settings, periodic: jobs.periodic, queue: queue,
             workerID: workerID(), logger: logger, prepare: prepare,

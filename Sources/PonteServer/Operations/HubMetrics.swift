@@ -1,4 +1,5 @@
 import PonteCore
+import PonteProviders
 import PonteStore
 import Prometheus
 import Synchronization
@@ -129,5 +130,24 @@ public final class HubMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+// MARK: Provider calls
+
+extension HubMetrics: OutboundCallObserver {
+    /// Counts one HTTP exchange with a provider and records its latency, by provider,
+    /// operation and status class (`2xx`, `4xx`, `5xx`, `error`).
+    public func callFinished(provider: String, operation: String, statusClass: String, duration: Duration) {
+        let labels = [("provider", provider), ("operation", operation), ("status_class", statusClass)]
+        registry.makeCounter(
+            name: "ponte_provider_calls_total", labels: labels, help: "Calls to providers by operation and status class"
+        ).increment()
+        registry.makeDurationHistogram(
+            name: "ponte_provider_call_duration_seconds", labels: labels,
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)],
+            help: "Latency of calls to providers"
+        ).record(duration)
     }
 }

@@ -1,0 +1,234 @@
+import Foundation
+import Logging
+import PonteCore
+import PonteJobs
+import PonteProviders
+import PonteSandbox
+import PonteStore
+import Testing
+
+@testable import PonteServer
+
+/// Outbound operations against the sandbox with 30 % of calls failing — 10 % 500s, 10 % 429s
+/// with Retry-After, 10 % answers held past the client's timeout (the call took effect, the
+/// client never heard) — run as jobs until none is left. Every job must end succeeded or
+/// dead-lettered with a reason, and the sandbox's own ledger must show no charge, payment or
+/// refund made twice.
+@Suite(.serialized) struct OutboundChaosTests {
+    static let chaos: FaultSettings = {
+        var settings = FaultSettings()
+        settings.errorRate = 0.1
+        settings.rateLimitRate = 0.1
+        settings.retryAfterSeconds = 1
+        settings.timeoutRate = 0.1
+        settings.timeoutSeconds = 0.6
+        return settings
+    }()
+
+    @Test func everyOperationEndsOnceWithThirtyPercentFaults() async throws {
+        try await withChaosHarness { harness in
+            // 1. Charges: Stripe PaymentIntents confirmed with the sandbox's test card, Asaas PIX charges.
+            var stripeCharges: [String] = []
+            for index in 0..<20 {
+                stripeCharges.append(
+                    try await harness.enqueue(
+                        "stripe.payment_intent.create",
+                        [
+                            "amount": .integer(Int64(1_000 + index)), "currency": .string("brl"),
+                            "payment_method": .string("pm_card_visa"), "confirm": .bool(true),
+                        ]
+                    )
+                )
+            }
+            let customer = try await harness.sandboxAsaasCustomer()
+            var asaasCharges: [String] = []
+            for index in 0..<12 {
+                asaasCharges.append(
+                    try await harness.enqueue(
+                        "asaas.payment.create",
+                        [
+                            "customer": .string(customer), "billing_type": .string("PIX"),
+                            "value": .integer(Int64(2_000 + index)), "due_date": .string(harness.dueDate),
+                        ]
+                    )
+                )
+            }
+            try await harness.runUntilDone()
+
+            // 2. Refunds of what was charged: half of each Stripe charge, all of each Asaas one
+            //    (after the payer pays it in the sandbox).
+            var refunds: [String] = []
+            for job in stripeCharges {
+                guard let result = try await harness.result(of: job), let intent = result["id"]?.stringValue,
+                    let amount = result["amount"]?.integerValue
+                else { continue }
+                refunds.append(
+                    try await harness.enqueue(
+                        "stripe.refund.create", ["payment_intent": .string(intent), "amount": .integer(amount / 2)]
+                    )
+                )
+            }
+            for job in asaasCharges {
+                guard let payment = try await harness.result(of: job)?["id"]?.stringValue else { continue }
+                try await harness.payAsaas(payment)
+                refunds.append(try await harness.enqueue("asaas.payment.refund", ["payment": .string(payment)]))
+            }
+            try await harness.runUntilDone()
+
+            // Every job ended: succeeded, or dead with the reason kept.
+            var succeeded = 0
+            for job in stripeCharges + asaasCharges + refunds {
+                let (record, _) = try #require(try await harness.database.job(id: job))
+                #expect(record.status == .succeeded || record.status == .dead, "job \(job) is \(record.status)")
+                if record.status == .dead { #expect(!(record.lastError ?? "").isEmpty) }
+                if record.status == .succeeded { succeeded += 1 }
+            }
+            #expect(succeeded > (stripeCharges.count + asaasCharges.count) / 2, "most operations should get through")
+
+            // The faults really happened, of every kind, to both providers.
+            let injected = harness.sandbox.environment.faults.injected()
+            for provider in [SandboxProvider.stripe, .asaas] {
+                for kind in ["server_error", "rate_limited", "timeout"] {
+                    #expect((injected[provider]?[kind] ?? 0) > 0, "no \(kind) was injected into \(provider)")
+                }
+            }
+
+            // Nothing moved twice, and each succeeded Stripe charge moved money exactly once.
+            let ledger = harness.sandbox.environment.ledger
+            #expect(ledger.duplicatedReferences() == [])
+            for job in stripeCharges {
+                let (record, _) = try #require(try await harness.database.job(id: job))
+                let charges = ledger.all().filter { $0.provider == .stripe && $0.kind == .charge && $0.reference == job }
+                #expect(charges.count == (record.status == .succeeded ? 1 : charges.count), "job \(job)")
+                #expect(charges.count <= 1, "job \(job) charged \(charges.count) times")
+            }
+            // Each Asaas charge exists once under its external reference, even when its creation timed out.
+            for job in asaasCharges {
+                let payments = try await harness.asaasPayments(externalReference: job)
+                #expect(payments <= 1, "job \(job) created \(payments) Asaas charges")
+            }
+        }
+    }
+}
+
+/// The sandbox on a loopback port with chaos faults, a SQLite queue, the hub's jobs and
+/// provider clients pointed at the sandbox, and a manual job clock.
+struct ChaosHarness {
+    let database: any StoreDatabase
+    let sandbox: Sandbox
+    let sandboxURL: String
+    let clients: ProviderClients
+    let queue: JobQueue
+    let clock: ManualJobClock
+    let runner: JobRunner
+
+    var dueDate: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "America/Sao_Paulo")
+        return formatter.string(from: Date().addingTimeInterval(3 * 86_400))
+    }
+
+    func enqueue(_ name: String, _ params: [String: JSONValue]) async throws -> String {
+        let operation = try #require(OutboundOperations.byName[name])
+        let job = OutboundJobs.job(operation, params: .object(params), key: nil, priority: .normal, queue: queue)
+        return try #require(try await queue.enqueue([job]).first).id
+    }
+
+    func result(of job: String) async throws -> JSONValue? {
+        try await database.job(id: job)?.job.result.flatMap(JSONValue.init(parsing:))
+    }
+
+    /// Runs due jobs, moving the clock past every backoff, until no job is pending.
+    func runUntilDone() async throws {
+        for _ in 0..<40 {
+            _ = try await runner.runDueJobs(queue: OutboundJobs.queue)
+            let pending = try await database.listJobs(JobQuery(status: .pending, queue: OutboundJobs.queue, limit: 1))
+            if pending.isEmpty { return }
+            clock.advance(by: .seconds(2 * 3600))
+        }
+        Issue.record("jobs still pending after 40 rounds")
+    }
+
+    /// Creates a customer with faults off (setup, not the subject of the test).
+    func sandboxAsaasCustomer() async throws -> String {
+        try await withoutFaults(.asaas) {
+            try await clients.asaasClient().createCustomer(
+                AsaasCustomerCreate(name: "Ana Souza", cpfCnpj: "24971563792"), idempotencyKey: "chaos-customer"
+            ).id
+        }
+    }
+
+    /// The payer pays an Asaas charge (the sandbox's own endpoint), with faults off.
+    func payAsaas(_ payment: String) async throws {
+        try await withoutFaults(.asaas) {
+            var request = URLRequest(url: URL(string: "\(sandboxURL)/asaas/v3/sandbox/payment/\(payment)/confirm")!)
+            request.httpMethod = "POST"
+            request.setValue(SandboxCredentials.defaults.asaasAPIKey, forHTTPHeaderField: "access_token")
+            let (_, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "paying \(payment) in the sandbox")
+        }
+    }
+
+    func asaasPayments(externalReference: String) async throws -> Int {
+        try await withoutFaults(.asaas) {
+            try await clients.asaasClient().listPayments(externalReference: externalReference).data.count
+        }
+    }
+
+    private func withoutFaults<T>(_ provider: SandboxProvider, _ body: () async throws -> T) async throws -> T {
+        let faults = sandbox.environment.faults
+        let settings = faults.settings(for: provider)
+        faults.set(FaultSettings(), for: provider)
+        defer { faults.set(settings, for: provider) }
+        return try await body()
+    }
+}
+
+func withChaosHarness(_ body: (ChaosHarness) async throws -> Void) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let database = try await SQLiteStore.open(path: directory.path + "/ponte.sqlite", logger: quietLogger)
+    let sandbox = Sandbox(credentials: .defaults, hubBaseURL: nil, seed: 2026, logger: quietLogger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await database.run() }
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildSandboxApplication(sandbox: sandbox, host: "127.0.0.1", port: 0, logger: quietLogger) { port in
+            portContinuation.yield(port)
+        }
+        group.addTask { try await app.runService() }
+        defer { group.cancelAll() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        _ = try await database.migrate(logger: quietLogger)
+
+        let sandboxURL = "http://127.0.0.1:\(port)"
+        let clock = ManualJobClock(now: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        var settings = ProviderClientSettings(
+            stripeSecretKey: SandboxCredentials.defaults.stripeSecretKey, asaasAPIKey: SandboxCredentials.defaults.asaasAPIKey
+        ).pointed(atSandbox: sandboxURL)
+        for keyPath in [\ProviderClientSettings.stripe, \.asaas] {
+            settings[keyPath: keyPath].readTimeout = .milliseconds(300)
+            settings[keyPath: keyPath].connectTimeout = .seconds(2)
+        }
+        let clients = ProviderClients(
+            settings: settings, logger: quietLogger,
+            now: { Date(timeIntervalSince1970: Double(clock.now()) / 1_000_000) }
+        )
+        let queue = JobQueue(database: database, clock: clock)
+        let jobs = HubJobs(database: database, concurrency: 8, clock: clock, clients: clients)
+        let runner = JobRunner(
+            database: database, registry: jobs.registry, settings: jobs.settings, queue: queue, workerID: "chaos-test",
+            logger: quietLogger
+        )
+        for provider in [SandboxProvider.stripe, .asaas] {
+            sandbox.environment.faults.set(OutboundChaosTests.chaos, for: provider)
+        }
+        try await body(
+            ChaosHarness(
+                database: database, sandbox: sandbox, sandboxURL: sandboxURL, clients: clients, queue: queue, clock: clock,
+                runner: runner
+            )
+        )
+    }
+}
