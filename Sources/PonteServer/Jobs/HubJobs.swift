@@ -40,6 +40,7 @@ public struct HubJobs: Sendable {
         }
         registry.register(Self.noopKind) { _ in }
         OutboundJobs.register(in: &registry, clients: clients)
+        IFoodPolling.register(in: &registry, database: database, clients: clients, queue: JobQueue(database: database, clock: clock))
         self.registry = registry
         self.settings = JobRunnerSettings(
             queues: [
@@ -51,12 +52,13 @@ public struct HubJobs: Sendable {
             pollInterval: database.kind == "sqlite" ? .milliseconds(5) : .milliseconds(250),
             rateLimits: Self.rateLimits
         )
-        self.periodic = [
-            PeriodicJob(
-                name: "prune-finished-jobs", kind: Self.pruneKind, queue: Self.maintenanceQueue, priority: .low,
-                schedule: .every(.seconds(3600))
-            )
-        ]
+        self.periodic =
+            [
+                PeriodicJob(
+                    name: "prune-finished-jobs", kind: Self.pruneKind, queue: Self.maintenanceQueue, priority: .low,
+                    schedule: .every(.seconds(3600))
+                )
+            ] + (clients.ifood == nil ? [] : [IFoodPolling.periodicJob()])
     }
 
     /// The runner for this process, reporting to `metrics`.
