@@ -28,9 +28,9 @@ enum IFoodPolling {
         let ids = SortableIDGenerator(prefix: "wh_")
         registry.register(kind) { context in
             guard let ifood = clients.ifood else { return }
-            let polled: [IFoodPolledEvent]
+            let polled: [IFoodEvent]
             do {
-                polled = try await ifood.pollEvents()
+                polled = try await ifood.poll()
             } catch let error as ProviderCallError {
                 // The next poll is 30 s away: no retry of this one.
                 context.logger.warning("iFood polling failed", metadata: ["error": "\(error)"])
@@ -38,15 +38,15 @@ enum IFoodPolling {
             }
             guard !polled.isEmpty else { return }
             let now = queue.clock.now()
-            let records = polled.map { item in
+            let records = polled.map { event in
                 NewInboxRecord(
                     id: ids.next(at: Date(timeIntervalSince1970: Double(now) / 1_000_000)), provider: "ifood",
-                    eventID: item.event.id, eventType: item.event.fullCode ?? item.event.code, receivedAt: now,
-                    headersJSON: #"{"x-ponte-source":"ifood-polling"}"#, body: ByteBuffer(bytes: item.json)
+                    eventID: event.id, eventType: event.fullCode ?? event.code, receivedAt: now,
+                    headersJSON: #"{"x-ponte-source":"ifood-polling"}"#, body: ByteBuffer(string: Self.json(event).text)
                 )
             }
             let outcomes = try await database.insertInbox(records) { WebhookProcessor.job(for: $0.id, queue: queue) }
-            try await ifood.acknowledge(eventIDs: polled.map(\.event.id))
+            try await ifood.acknowledge(eventIDs: polled.map(\.id))
             context.logger.info(
                 "iFood events polled",
                 metadata: [
@@ -54,5 +54,17 @@ enum IFoodPolling {
                 ]
             )
         }
+    }
+
+    /// The event as iFood's JSON (the fields of a polled event; a webhook of the same event
+    /// keeps its exact bytes).
+    private static func json(_ event: IFoodEvent) -> JSONValue {
+        func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object([
+            "id": .string(event.id), "code": .string(event.code), "fullCode": optional(event.fullCode),
+            "orderId": optional(event.orderId), "merchantId": optional(event.merchantId),
+            "createdAt": optional(event.createdAt), "salesChannel": optional(event.salesChannel),
+            "metadata": .object(event.metadata.mapValues(JSONValue.string)),
+        ])
     }
 }
