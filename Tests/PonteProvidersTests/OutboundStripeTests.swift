@@ -110,6 +110,13 @@ import Testing
         }
     }
 
+    @Test func pathSegmentsEscapeEverythingButUnreservedASCII() {
+        #expect(OutboundRequest.pathSegment("pi_123") == "pi_123")
+        #expect(OutboundRequest.pathSegment("a/b?c#d") == "a%2Fb%3Fc%23d")
+        #expect(OutboundRequest.pathSegment("pé") == "p%C3%A9")
+        #expect(OutboundRequest.pathSegment("..") == "%2E%2E")
+    }
+
     @Test func errorsMapToTypedErrors() async throws {
         let transport = TestTransport()
         try await withLoopbackServer({ request, _ in

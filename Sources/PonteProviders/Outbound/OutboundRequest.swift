@@ -43,8 +43,8 @@ public struct OutboundRequest: Sendable {
 
     /// `segment` escaped for use as one path segment (an id can never add a `/`, `?` or `..`).
     public static func pathSegment(_ segment: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~:@")
+        // ASCII letters and digits only: `CharacterSet.alphanumerics` would let non-ASCII letters through unescaped.
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:@")
         let escaped = segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
         return escaped == "." || escaped == ".." ? escaped.replacingOccurrences(of: ".", with: "%2E") : escaped
     }
