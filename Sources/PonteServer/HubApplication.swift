@@ -28,7 +28,11 @@ public func buildApplication(
     let location = try configuration.databaseLocation()
     let database = try await Store.open(location, logger: logger)
     let metrics = HubMetrics()
-    let clients = ProviderClients(settings: ProviderClientSettings(configuration), logger: logger, observer: metrics, now: now)
+    let outboundHTTP = OutboundHTTPClientService(client: ProviderHTTPClient.makeHTTPClient())
+    let clients = ProviderClients(
+        settings: ProviderClientSettings(configuration), httpClient: outboundHTTP.client, logger: logger, observer: metrics,
+        now: now
+    )
     let jobQueue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
     let inbox = WebhookInbox(
         database: database, processing: { WebhookProcessor.job(for: $0.id, queue: jobQueue) }, logger: logger
@@ -39,7 +43,7 @@ public func buildApplication(
             jobQueue.wakeWorkers()
         }
     }
-    var services: [any Service] = [database, inbox]
+    var services: [any Service] = [database, inbox, outboundHTTP]
     if let sandbox { services.append(sandbox.application) }
     if configuration.workers {
         let runner = HubJobs.runner(
@@ -151,7 +155,10 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
         SandboxWiring.pointAPIs(at: url, &configuration)
     }
     let metrics = HubMetrics()
-    let clients = ProviderClients(settings: ProviderClientSettings(configuration), logger: logger, observer: metrics)
+    let outboundHTTP = OutboundHTTPClientService(client: ProviderHTTPClient.makeHTTPClient())
+    let clients = ProviderClients(
+        settings: ProviderClientSettings(configuration), httpClient: outboundHTTP.client, logger: logger, observer: metrics
+    )
     let queue = JobQueue(database: database)
     let runner = HubJobs.runner(
         database: database, queue: queue, configuration: configuration, clients: clients, metrics: metrics, logger: logger,
@@ -161,6 +168,6 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
         }
     )
     return ServiceGroup(
-        configuration: .init(services: [database, runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration: .init(services: [database, outboundHTTP, runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     )
 }

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import Hummingbird
+import NIOHTTP1
 import Logging
 import PonteCore
 import PonteJobs
@@ -162,11 +165,11 @@ struct ChaosHarness {
     /// The payer pays an Asaas charge (the sandbox's own endpoint), with faults off.
     func payAsaas(_ payment: String) async throws {
         try await withoutFaults(.asaas) {
-            var request = URLRequest(url: URL(string: "\(sandboxURL)/asaas/v3/sandbox/payment/\(payment)/confirm")!)
-            request.httpMethod = "POST"
-            request.setValue(SandboxCredentials.defaults.asaasAPIKey, forHTTPHeaderField: "access_token")
-            let (_, response) = try await URLSession.shared.data(for: request)
-            #expect((response as? HTTPURLResponse)?.statusCode == 200, "paying \(payment) in the sandbox")
+            var request = HTTPClientRequest(url: "\(sandboxURL)/asaas/v3/sandbox/payment/\(payment)/confirm")
+            request.method = .POST
+            request.headers.add(name: "access_token", value: SandboxCredentials.defaults.asaasAPIKey)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status.code == 200, "paying \(payment) in the sandbox")
         }
     }
 
