@@ -153,7 +153,15 @@ let package = Package(
         ),
         .testTarget(
             name: "PonteProvidersTests",
-            dependencies: ["PonteProviders"],
+            dependencies: [
+                "PonteProviders",
+                "PonteCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
