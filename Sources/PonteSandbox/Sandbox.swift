@@ -34,7 +34,9 @@ public final class Sandbox: Sendable {
 
     /// Every simulator, in the order of `SandboxProvider.allCases`.
     private static func makeSimulators(_ environment: SandboxEnvironment) -> [any ProviderSimulator] {
-        []
+        [
+            TwilioSimulator(environment: environment),
+        ]
     }
 
     /// Adds every simulator's API and the control API to `router`.
