@@ -38,6 +38,7 @@ public final class Sandbox: Sendable {
             StripeSimulator(environment: environment),
             AsaasSimulator(environment: environment),
             IFoodSimulator(environment: environment),
+            TwilioSimulator(environment: environment),
         ]
     }
 
