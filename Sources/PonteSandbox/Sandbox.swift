@@ -35,7 +35,10 @@ public final class Sandbox: Sendable {
     /// Every simulator, in the order of `SandboxProvider.allCases`.
     private static func makeSimulators(_ environment: SandboxEnvironment) -> [any ProviderSimulator] {
         [
-            StripeSimulator(environment: environment)
+            StripeSimulator(environment: environment),
+            AsaasSimulator(environment: environment),
+            IFoodSimulator(environment: environment),
+            TwilioSimulator(environment: environment),
         ]
     }
 

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+
+/// Twilio's HTTP Basic auth: `AccountSid:AuthToken`, and the `{AccountSid}` of the path must
+/// be that account.
+///
+/// Missing or wrong credentials get 401 with code 20003; another account's path gets 404
+/// with code 20404, as a resource the caller cannot see.
+struct TwilioAuthMiddleware: RouterMiddleware {
+    typealias Context = SandboxContext
+
+    let accountSID: String
+    let authToken: String
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let (user, password) = Self.basicCredentials(request.headers[.authorization]),
+            Self.equal(user, accountSID), Self.equal(password, authToken)
+        else { throw TwilioAPIError.authenticate }
+        guard context.parameters.get("AccountSid") == accountSID else {
+            throw TwilioAPIError.notFound(path: TwilioSimulator.apiPath(of: request))
+        }
+        return try await next(request, context)
+    }
+
+    /// The user and password of a `Basic` Authorization header.
+    static func basicCredentials(_ header: String?) -> (String, String)? {
+        guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
+        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
+            let colon = decoded.firstIndex(of: ":")
+        else { return nil }
+        return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
+    }
+
+    /// Compares without stopping at the first difference.
+    private static func equal(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8)
+        let right = Array(rhs.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
