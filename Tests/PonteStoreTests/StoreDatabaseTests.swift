@@ -21,7 +21,7 @@ import Testing
     func migrateIsIdempotentAndReachesTheLatestSchemaVersion(backend: Backend) async throws {
         try await withFreshDatabase(backend) { database in
             let first = try await database.migrate(logger: quietLogger)
-            #expect(first == ["webhook_inbox", "job_queue"])
+            #expect(first == ["webhook_inbox", "job_queue", "job_results"])
             #expect(try await database.schemaVersion() == Store.latestSchemaVersion)
 
             let second = try await database.migrate(logger: quietLogger)
