@@ -70,6 +70,9 @@ public struct HubConfiguration: Sendable {
             problems.append("worker concurrency \(workerConcurrency) is out of range; use 1-1024")
         }
         if !(0...65535).contains(sandboxPort) { problems.append("sandbox port \(sandboxPort) is out of range; use 0-65535") }
+        if sandbox, sandboxPort != 0, sandboxPort == port {
+            problems.append("the sandbox and the hub cannot both use port \(port); set PONTE_SANDBOX_PORT to another port (or 0)")
+        }
         let urls: [(String, String?)] = [
             ("PONTE_SANDBOX_URL", sandboxURL), ("STRIPE_API_BASE_URL", providerAPI.stripeBaseURL),
             ("ASAAS_API_BASE_URL", providerAPI.asaasBaseURL), ("IFOOD_API_BASE_URL", providerAPI.ifoodBaseURL),
