@@ -26,14 +26,7 @@ private struct AsaasHarness {
     }
 
     static func run(_ test: @Sendable (AsaasHarness) async throws -> Void) async throws {
-        let start = try #require(ISO8601DateFormatter().date(from: "2026-03-10T15:00:00Z"))
-        let sandbox = Sandbox(
-            credentials: .defaults, hubBaseURL: nil, seed: 1, logger: Logger(label: "asaas-test"),
-            clock: SandboxClock(wallClock: { start })
-        )
-        let router = Router(context: SandboxContext.self)
-        sandbox.addRoutes(to: router)
-        try await Application(router: router).test(.router) { client in
+        try await withSandboxRouter(label: "asaas-test") { sandbox, client in
             try await test(AsaasHarness(sandbox: sandbox, client: client))
         }
     }

@@ -24,14 +24,7 @@ private struct IFoodHarness {
     }
 
     static func run(_ test: @Sendable (IFoodHarness) async throws -> Void) async throws {
-        let start = try #require(ISO8601DateFormatter().date(from: "2026-03-10T15:00:00Z"))
-        let sandbox = Sandbox(
-            credentials: .defaults, hubBaseURL: nil, seed: 1, logger: Logger(label: "ifood-test"),
-            clock: SandboxClock(wallClock: { start })
-        )
-        let router = Router(context: SandboxContext.self)
-        sandbox.addRoutes(to: router)
-        try await Application(router: router).test(.router) { client in
+        try await withSandboxRouter(label: "ifood-test") { sandbox, client in
             try await test(IFoodHarness(sandbox: sandbox, client: client))
         }
     }

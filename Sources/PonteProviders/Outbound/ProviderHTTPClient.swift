@@ -274,9 +274,13 @@ public struct ProviderHTTPClient: Sendable {
         default: (breakerOutcome, statsOutcome) = (.failure, .failure)
         }
         circuitBreaker.record(breakerOutcome)
-        stats.record(
-            statsOutcome, latency: duration, at: now(),
-            error: error.map { "\(request.operation): \($0.description)" })
+        // The health report's "last error" is about the connection: failures, rate limits and
+        // refused credentials. A refusal of one request (an unknown id, a declined card) is not.
+        var healthError: String?
+        if let error, status.map({ [401, 403, 429].contains($0) || $0 >= 500 }) ?? true {
+            healthError = "\(request.operation): \(error.description)"
+        }
+        stats.record(statsOutcome, latency: duration, at: now(), error: healthError)
         log(request, attempt: attempt, status: status, duration: duration, error: error)
     }
 

@@ -44,7 +44,7 @@ final class AsaasAccount: Sendable {
     // MARK: Customers
 
     func createCustomer(_ creation: AsaasCustomer.Creation) throws(AsaasError) -> AsaasCustomer {
-        let id = "cus_" + String(format: "%012d", Int.random(in: 1...999_999_999_999))
+        let id = "cus_" + String(format: "%012ld", Int.random(in: 1...999_999_999_999))
         let customer = try AsaasCustomer(id: id, dateCreated: today, creation: creation)
         state.withLock { state in
             state.customers[id] = customer
@@ -97,7 +97,7 @@ final class AsaasAccount: Sendable {
                 billingType: request.billing, status: .pending, dueDate: request.dueDate ?? today,
                 originalDueDate: request.dueDate ?? today, description: request.description,
                 externalReference: request.externalReference,
-                invoiceNumber: String(format: "%08d", state.nextInvoice)
+                invoiceNumber: String(format: "%08ld", state.nextInvoice)
             )
             state.nextInvoice += 1
             if payment.billingType == .boleto || payment.billingType == .undefined {

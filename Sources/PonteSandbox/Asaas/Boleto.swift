@@ -13,11 +13,11 @@ struct Boleto: Equatable {
     ///   - freeField: the bank's 25-digit *campo livre* (shorter is zero-padded on the left).
     init(bank: String, dueDate: String, centavos: Int, freeField: String) {
         let factor = Self.dueDateFactor(dueDate)
-        let amount = String(format: "%010d", min(max(centavos, 0), 9_999_999_999))
+        let amount = String(format: "%010ld", min(max(centavos, 0), 9_999_999_999))
         let free = String(repeating: "0", count: max(0, 25 - freeField.count)) + freeField.suffix(25)
-        let withoutCheck = bank + "9" + String(format: "%04d", factor) + amount + free
+        let withoutCheck = bank + "9" + String(format: "%04ld", factor) + amount + free
         let check = Self.mod11(withoutCheck)
-        barcode = bank + "9" + String(check) + String(format: "%04d", factor) + amount + free
+        barcode = bank + "9" + String(check) + String(format: "%04ld", factor) + amount + free
     }
 
     /// The 47 digits typed by a payer: three fields with their own check digit, the general

@@ -14,7 +14,7 @@ enum BrazilTime {
     /// `2024-06-12`
     static func date(_ moment: Date) -> String {
         let parts = calendar.dateComponents([.year, .month, .day], from: moment)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        return String(format: "%04ld-%02ld-%02ld", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
     /// `2024-06-12 16:45:03`
