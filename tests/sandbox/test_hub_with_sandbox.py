@@ -4,6 +4,7 @@ driven through the admin API, with the in-process simulators playing the outside
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -225,6 +226,9 @@ def test_asaas_pix_charge_paid_from_outside_then_refunded(hub):
     payment = hub.run("asaas.payment.create",
                       {"customer": customer["id"], "billing_type": "PIX", "value": 12990, "due_date": due})
     assert payment["id"].startswith("pay_") and payment["status"] == "PENDING" and payment["value"] == 12990
+    qr = hub.run("asaas.payment.pix_qr_code", {"payment": payment["id"]})
+    assert qr["payload"].startswith("000201") and "br.gov.bcb.pix" in qr["payload"].lower()
+    assert base64.b64decode(qr["encoded_image"]).startswith(b"\x89PNG\r\n\x1a\n")
 
     paid = requests.post(f"{hub.sandbox}/asaas/v3/sandbox/payment/{payment['id']}/confirm",
                          headers={"access_token": SANDBOX_ASAAS_API_KEY}, timeout=10)

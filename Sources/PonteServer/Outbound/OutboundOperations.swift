@@ -46,6 +46,19 @@ enum OutboundOperations {
             }
         },
         OutboundOperation(
+            name: "stripe.payment_intent.confirm", provider: "stripe",
+            summary: "Confirm a PaymentIntent created without confirm=true, optionally with its payment method.",
+            parameters: ["payment_intent": "pi_… (required)", "payment_method": "pm_…"]
+        ) { params throws(OperationParameterError) in
+            let id = try params.string("payment_intent")
+            let method = try params.optionalString("payment_method")
+            return { clients, key in
+                paymentIntentResult(
+                    try await clients.stripeClient().confirmPaymentIntent(id: id, paymentMethod: method, idempotencyKey: key)
+                )
+            }
+        },
+        OutboundOperation(
             name: "stripe.payment_intent.capture", provider: "stripe", summary: "Capture an authorised PaymentIntent.",
             parameters: ["payment_intent": "pi_… (required)", "amount_to_capture": "whole number, minor units"]
         ) { params throws(OperationParameterError) in
@@ -133,6 +146,21 @@ enum OutboundOperations {
             )
             return { clients, key in
                 asaasPaymentResult(try await clients.asaasClient().createPayment(create, idempotencyKey: key))
+            }
+        },
+        OutboundOperation(
+            name: "asaas.payment.pix_qr_code", provider: "asaas",
+            summary: "Read a PIX charge's BR Code (copy-and-paste payload) and its QR image (base64 PNG).",
+            parameters: ["payment": "pay_… (required)"]
+        ) { params throws(OperationParameterError) in
+            let id = try params.string("payment")
+            return { clients, _ in
+                let code = try await clients.asaasClient().pixQrCode(paymentID: id)
+                return .object([
+                    "payment": .string(id), "payload": .string(code.payload),
+                    "encoded_image": code.encodedImage.map(JSONValue.string) ?? .null,
+                    "expiration_date": code.expirationDate.map(JSONValue.string) ?? .null,
+                ])
             }
         },
         OutboundOperation(
