@@ -5,7 +5,7 @@ import PonteServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the hub: webhook endpoints, admin API, job workers, /health, /ready and /metrics.",
+        abstract: "Run the hub: webhook endpoints, admin API, job workers, provider calls, /health, /ready and /metrics.",
         discussion: """
             Migrations are applied before the port opens. SIGTERM or SIGINT stops accepting \
             connections, finishes in-flight requests, commits queued events and closes the database.
