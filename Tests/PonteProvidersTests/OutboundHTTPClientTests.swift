@@ -30,11 +30,12 @@ import Testing
         try await withLoopbackServer({ _, index in
             switch index {
             case 0: .json(500, #"{"error":"boom"}"#)
-            case 1: ScriptedResponse(status: 200, body: "{}", delay: .seconds(1))
+            case 1: ScriptedResponse(status: 200, body: "{}", delay: .seconds(3))
             default: .json(200, #"{"ok":true}"#)
             }
         }) { server, base in
-            let http = transport.client(base, maxAttempts: 3, readTimeout: .milliseconds(200))
+            // A read timeout well above a loaded machine's loopback round trip, well below the delay.
+            let http = transport.client(base, maxAttempts: 3, readTimeout: .seconds(1))
             let response = try await http.send(
                 OutboundRequest(
                     method: "POST", path: "/v1/things", body: .form([(name: "a", value: "1")]),

@@ -25,7 +25,7 @@ import Testing
         settings.rateLimitRate = 0.1
         settings.retryAfterSeconds = 1
         settings.timeoutRate = 0.1
-        settings.timeoutSeconds = 0.6
+        settings.timeoutSeconds = 1.5
         return settings
     }()
 
@@ -233,7 +233,7 @@ func withChaosHarness(_ body: (ChaosHarness) async throws -> Void) async throws 
         // One attempt per call: every fault reaches the job queue, whose retries must reuse the
         // operation's key (in-call retries, tested on their own, would hide most of them).
         for keyPath in [\ProviderClientSettings.stripe, \.asaas] {
-            settings[keyPath: keyPath].readTimeout = .milliseconds(250)
+            settings[keyPath: keyPath].readTimeout = .milliseconds(700)
             settings[keyPath: keyPath].connectTimeout = .milliseconds(100)
             settings[keyPath: keyPath].maxAttempts = 1
         }
