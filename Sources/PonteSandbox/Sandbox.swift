@@ -58,7 +58,7 @@ public final class Sandbox: Sendable {
 }
 
 /// Builds the sandbox's HTTP application: all simulators on one port, and the webhook
-/// outbox as a background service. It stops on SIGTERM/SIGINT like the hub.
+/// outbox and the simulators' timers as background services. It stops on SIGTERM/SIGINT like the hub.
 public func buildSandboxApplication(
     sandbox: Sandbox, host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -68,7 +68,7 @@ public func buildSandboxApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "ponte-sandbox"),
-        services: [sandbox.environment.webhooks],
+        services: [sandbox.environment.webhooks, sandbox.environment.timers],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger
     )

@@ -5,7 +5,7 @@ import Logging
 public typealias SandboxContext = BasicRequestContext
 
 /// What every simulator shares: credentials, the clock, faults, the ledger, the webhook
-/// outbox and the idempotency cache.
+/// outbox, the idempotency cache and real-time timers.
 public struct SandboxEnvironment: Sendable {
     public var credentials: SandboxCredentials
     public var clock: SandboxClock
@@ -13,11 +13,12 @@ public struct SandboxEnvironment: Sendable {
     public var ledger: Ledger
     public var webhooks: WebhookOutbox
     public var idempotency: IdempotencyCache
+    public var timers: SandboxTimers
     public var logger: Logger
 
     public init(
         credentials: SandboxCredentials, clock: SandboxClock, faults: FaultBook, ledger: Ledger,
-        webhooks: WebhookOutbox, idempotency: IdempotencyCache, logger: Logger
+        webhooks: WebhookOutbox, idempotency: IdempotencyCache, timers: SandboxTimers = SandboxTimers(), logger: Logger
     ) {
         self.credentials = credentials
         self.clock = clock
@@ -25,6 +26,7 @@ public struct SandboxEnvironment: Sendable {
         self.ledger = ledger
         self.webhooks = webhooks
         self.idempotency = idempotency
+        self.timers = timers
         self.logger = logger
     }
 }

@@ -102,20 +102,14 @@ public struct TwilioSimulator: ProviderSimulator {
         )
     }
 
-    /// Settles `count` steps in real time, one every `stepInterval`.
-    ///
-    /// A short-lived task per message: the sandbox gives simulators no service of their own,
-    /// and settling is idempotent, so a step the clock already applied is simply not found.
+    /// Settles `count` steps in real time, one every `stepInterval`, on the sandbox's timers.
+    /// Settling is idempotent: a step the clock already applied is simply not found.
     func followInRealTime(steps count: Int) {
         guard followsRealTime, count > 0 else { return }
-        let interval = stepInterval
         let settle = Self.settler(book: book, webhooks: environment.webhooks)
         let clock = environment.clock
-        Task {
-            for _ in 0..<count {
-                try? await Task.sleep(for: interval)
-                settle(clock.now())
-            }
+        for step in 1...count {
+            environment.timers.after(stepInterval * step) { settle(clock.now()) }
         }
     }
 
