@@ -77,7 +77,7 @@ public func buildApplication(
     WebhookAdminController(database: database, ids: ids).addRoutes(to: admin)
     JobAdminController(database: database, queue: jobQueue).addRoutes(to: admin)
     OutboundController(queue: jobQueue).addRoutes(to: admin)
-    IntegrationsController(clients: clients, now: now).addRoutes(to: admin)
+    IntegrationsController(clients: clients).addRoutes(to: admin)
 
     var app = Application(
         router: router,

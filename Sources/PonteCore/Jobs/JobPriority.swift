@@ -51,11 +51,3 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
     /// Cancelled by an operator before it ran to completion.
     case cancelled
 }
-
-extension Duration {
-    /// Whole microseconds, rounded down.
-    public var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}

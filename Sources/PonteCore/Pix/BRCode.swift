@@ -12,7 +12,7 @@ import Foundation
 ///   characters) is truncated rather than rejected. Everything else that does not fit
 ///   (key, URL, txid, amount) throws `BRCodeError`.
 public struct BRCode: Sendable, Equatable, CustomStringConvertible {
-    /// The complete payload, ending with the CRC field `6304XXXX`.
+    /// The complete payload, ending with the CRC field: `6304` and four upper-case hex digits.
     public let payload: String
     /// The top-level fields in order, without the closing CRC field (63).
     public let fields: [EMVField]

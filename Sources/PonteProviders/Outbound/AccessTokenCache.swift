@@ -1,4 +1,5 @@
 import Foundation
+import PonteCore
 
 /// An OAuth access token and when it stops working.
 public struct AccessToken: Sendable, Equatable {
@@ -48,7 +49,7 @@ public actor AccessTokenCache {
             let now = now
             task = Task {
                 let (value, expiresIn) = try await fetch()
-                return AccessToken(value: value, expiresAt: now().addingTimeInterval(expiresIn.timeInterval))
+                return AccessToken(value: value, expiresAt: now().addingTimeInterval(expiresIn.seconds))
             }
             inFlight = task
             generation += 1
@@ -59,7 +60,7 @@ public actor AccessTokenCache {
             if self.generation == generation, inFlight != nil {
                 inFlight = nil
                 let lifetime = token.expiresAt.timeIntervalSince(now())
-                let margin = min(refreshMargin.timeInterval, max(0, lifetime) / 2)
+                let margin = min(refreshMargin.seconds, max(0, lifetime) / 2)
                 current = (token, token.expiresAt.addingTimeInterval(-margin))
             }
             return token.value

@@ -1,4 +1,5 @@
 import Foundation
+import PonteCore
 import Synchronization
 
 /// Stops calling a provider that keeps failing, and lets one probe through after a cool-down.
@@ -63,7 +64,7 @@ public final class CircuitBreaker: Sendable {
     /// Admits one call, or throws `ProviderCallError.circuitOpen` with the time to try again.
     public func admit() throws(ProviderCallError) {
         let now = now()
-        let coolDownInterval = coolDown.timeInterval
+        let coolDownInterval = coolDown.seconds
         let refusal: Date? = machine.withLock { machine in
             switch machine.state {
             case .closed:
@@ -90,7 +91,7 @@ public final class CircuitBreaker: Sendable {
     /// Records what an admitted call found.
     public func record(_ outcome: Outcome) {
         let now = now()
-        let coolDownInterval = coolDown.timeInterval
+        let coolDownInterval = coolDown.seconds
         machine.withLock { machine in
             switch (machine.state, outcome) {
             case (_, .success):
@@ -113,13 +114,5 @@ public final class CircuitBreaker: Sendable {
                 break
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

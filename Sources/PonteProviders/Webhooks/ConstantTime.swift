@@ -1,7 +1,7 @@
 import Crypto
 
 /// Comparisons whose running time does not depend on the contents being compared.
-enum ConstantTime {
+public enum ConstantTime {
     /// Whether two byte sequences are equal; the time depends only on their lengths.
     ///
     /// Lengths of signatures are public (fixed by the algorithm), so an
@@ -21,5 +21,11 @@ enum ConstantTime {
     /// themselves hides the token's length as well as its contents.
     static func equal(_ lhs: SHA256.Digest, _ rhs: SHA256.Digest) -> Bool {
         equal(Array(lhs), Array(rhs))
+    }
+
+    /// Whether a credential someone presented is the expected one: their SHA-256 digests
+    /// compared in constant time, so neither the secret's contents nor its length leak.
+    public static func secretsEqual(_ presented: String, _ expected: String) -> Bool {
+        equal(SHA256.hash(data: Array(presented.utf8)), SHA256.hash(data: Array(expected.utf8)))
     }
 }

@@ -82,7 +82,7 @@ public struct AsaasSimulator: ProviderSimulator {
                     "O cabeçalho de autenticação 'access_token' é obrigatório e não foi encontrado na requisição."
                 ).response
             }
-            guard secretMatches(token, key) else {
+            guard ConstantTime.secretsEqual(token, key) else {
                 return AsaasError(.unauthorized, "invalid_access_token", "A chave de API fornecida é inválida").response
             }
             do {

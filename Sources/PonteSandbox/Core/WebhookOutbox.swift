@@ -75,8 +75,15 @@ public final class WebhookOutbox: Service, Sendable {
     private let faults: FaultBook
     private let logger: Logger
     private let retryBaseDelay: Duration
-    private let stream: AsyncStream<(Int, SandboxWebhook)>
-    private let continuation: AsyncStream<(Int, SandboxWebhook)>.Continuation
+    /// A webhook waiting for delivery: its line in the log, and whether it is held back.
+    private struct Queued: Sendable {
+        var index: Int
+        var webhook: SandboxWebhook
+        var reordered: Bool
+    }
+
+    private let stream: AsyncStream<Queued>
+    private let continuation: AsyncStream<Queued>.Continuation
     private let log = Mutex<(next: Int, lines: [Int: Delivery])>((0, [:]))
 
     /// - Parameters:
@@ -126,7 +133,7 @@ public final class WebhookOutbox: Service, Sendable {
             )
             return
         }
-        continuation.yield((index, webhook))
+        continuation.yield(Queued(index: index, webhook: webhook, reordered: fault == .reorder))
         if fault == .duplicate {
             let copy = log.withLock { log in
                 let copy = log.next
@@ -134,7 +141,7 @@ public final class WebhookOutbox: Service, Sendable {
                 log.lines[copy] = log.lines[index]
                 return copy
             }
-            continuation.yield((copy, webhook))
+            continuation.yield(Queued(index: copy, webhook: webhook, reordered: false))
         }
     }
 
@@ -147,11 +154,10 @@ public final class WebhookOutbox: Service, Sendable {
     /// hub endpoint does not hold back the others. Reordered webhooks wait a second first.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
-            for await (index, webhook) in stream.cancelOnGracefulShutdown() {
-                let reordered = log.withLock { $0.lines[index]?.fault == "\(WebhookFault.reorder)" }
+            for await queued in stream.cancelOnGracefulShutdown() {
                 group.addTask {
-                    if reordered { try? await Task.sleep(for: .seconds(1)) }
-                    await self.deliver(webhook, index: index)
+                    if queued.reordered { try? await Task.sleep(for: .seconds(1)) }
+                    await self.deliver(queued.webhook, index: queued.index)
                 }
             }
             group.cancelAll()

@@ -1,4 +1,5 @@
 import Foundation
+import PonteProviders
 import Synchronization
 
 /// The state behind the simulated iFood Merchant API: access tokens, orders and their
@@ -68,8 +69,8 @@ final class IFoodMerchantAPI: Sendable {
     /// A new bearer token for the client credentials, or nil when they are wrong.
     func issueToken(clientID: String, clientSecret: String) -> String? {
         let credentials = environment.credentials
-        guard secretMatches(clientID, credentials.ifoodClientID),
-            secretMatches(clientSecret, credentials.ifoodClientSecret)
+        guard ConstantTime.secretsEqual(clientID, credentials.ifoodClientID),
+            ConstantTime.secretsEqual(clientSecret, credentials.ifoodClientSecret)
         else { return nil }
         let token = SandboxIDs.random("", length: 96)
         let expiry = environment.clock.now().addingTimeInterval(TimeInterval(Self.tokenLifetime))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PonteProviders
 
 /// Stripe's API under `/stripe`: customers, PaymentIntents (confirm, capture, cancel),
 /// refunds, charges, payment methods and events, with Stripe's auth, form encoding,
@@ -258,7 +259,7 @@ public struct StripeSimulator: ProviderSimulator {
                 message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
             )
         }
-        guard key == environment.credentials.stripeSecretKey else {
+        guard ConstantTime.secretsEqual(key, environment.credentials.stripeSecretKey) else {
             throw StripeError(status: .unauthorized, code: nil, message: "Invalid API Key provided: \(Self.masked(key))")
         }
         return key

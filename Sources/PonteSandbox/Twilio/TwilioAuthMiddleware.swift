@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PonteProviders
 
 /// Twilio's HTTP Basic auth: `AccountSid:AuthToken`, and the `{AccountSid}` of the path must
 /// be that account.
@@ -16,7 +17,7 @@ struct TwilioAuthMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let (user, password) = Self.basicCredentials(request.headers[.authorization]),
-            Self.equal(user, accountSID), Self.equal(password, authToken)
+            ConstantTime.secretsEqual(user, accountSID), ConstantTime.secretsEqual(password, authToken)
         else { throw TwilioAPIError.authenticate }
         guard context.parameters.get("AccountSid") == accountSID else {
             throw TwilioAPIError.notFound(path: TwilioSimulator.apiPath(of: request))
@@ -32,13 +33,5 @@ struct TwilioAuthMiddleware: RouterMiddleware {
             let colon = decoded.firstIndex(of: ":")
         else { return nil }
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
-    }
-
-    /// Compares without stopping at the first difference.
-    private static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        let left = Array(lhs.utf8)
-        let right = Array(rhs.utf8)
-        guard left.count == right.count else { return false }
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -11,7 +11,6 @@ import PonteProviders
 /// authenticated read, whose failure makes it unhealthy.
 struct IntegrationsController: Sendable {
     let clients: ProviderClients
-    let now: @Sendable () -> Date
 
     static let providers = ["asaas", "ifood", "stripe", "twilio"]
 
@@ -149,13 +148,5 @@ struct IntegrationsController: Sendable {
 
     private static func iso8601(_ date: Date) -> String {
         date.formatted(.iso8601)
-    }
-}
-
-extension Duration {
-    /// This duration in seconds, as a Double (for reports, never for money).
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
