@@ -1,7 +1,5 @@
-import Crypto
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import PonteProviders
 
@@ -77,7 +75,6 @@ public struct WebhookLoad: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(LoadConnectionHandler(plan: plan, promise: promise))
                     }
                 }
@@ -134,22 +131,26 @@ struct ConnectionStats: Sendable {
 }
 
 /// One keep-alive connection: send a signed event, wait for the answer, record, repeat until the end.
+///
+/// It speaks HTTP/1.1 on raw bytes (a fixed-length request from a template, and a minimal
+/// reader of `Content-Length` answers), so that the load generator's own cost stays small
+/// beside the hub it shares the machine with.
 final class LoadConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let plan: ConnectionPlan
     private let promise: EventLoopPromise<ConnectionStats>
     private var stats = ConnectionStats()
+    private var event: SignedEventTemplate
     private var sequence = 0
     private var sentAt = NIODeadline.now()
-    private var status: UInt = 0
-    private let padding: String
+    private var received: ByteBuffer?
 
     init(plan: ConnectionPlan, promise: EventLoopPromise<ConnectionStats>) {
         self.plan = plan
         self.promise = promise
-        self.padding = String(repeating: "x", count: max(0, plan.bodySize - 330))
+        self.event = SignedEventTemplate(eventPrefix: plan.eventPrefix, bodySize: plan.bodySize)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -157,12 +158,13 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            status = head.status.code
-        case .body:
-            break
-        case .end:
+        var bytes = unwrapInboundIn(data)
+        if received == nil {
+            received = bytes
+        } else {
+            received!.writeBuffer(&bytes)
+        }
+        while let status = HTTPResponseReader.nextStatus(from: &received!) {
             let now = NIODeadline.now()
             if sentAt >= plan.measureFrom {
                 if status == 200 { stats.accepted += 1 } else { stats.failed += 1 }
@@ -173,8 +175,10 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             } else {
                 promise.succeed(stats)
                 context.close(promise: nil)
+                return
             }
         }
+        if received!.readableBytes == 0 { received = nil }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -189,21 +193,114 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func send(context: ChannelHandlerContext) {
         sequence += 1
         let created = Int(Date().timeIntervalSince1970)
-        let body = """
-            {"id":"\(plan.eventPrefix)\(sequence)","object":"event","api_version":"2026-10-28.endive","created":\(created),\
-            "type":"payment_intent.succeeded","livemode":false,"pending_webhooks":1,"request":{"id":null,"idempotency_key":null},\
-            "data":{"object":{"id":"pi_\(plan.eventPrefix)\(sequence)","object":"payment_intent","amount":2590,"currency":"brl",\
-            "status":"succeeded","metadata":{"order_id":"A-\(sequence)","store":"sp01","note":"\(padding)"}}}}
-            """
-        let bytes = Array(body.utf8)
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/webhooks/stripe")
-        head.headers.add(name: "Host", value: "\(plan.host):\(plan.port)")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        head.headers.add(name: "Content-Length", value: String(bytes.count))
-        head.headers.add(name: "Stripe-Signature", value: StripeSignature.header(secret: plan.secret, timestamp: created, body: bytes))
+        event.fill(sequence: sequence, created: created)
+        let signature = StripeSignature.header(secret: plan.secret, timestamp: created, body: event.body)
+        var buffer = context.channel.allocator.buffer(capacity: event.body.count + 256)
+        buffer.writeString(
+            "POST /webhooks/stripe HTTP/1.1\r\nHost: \(plan.host):\(plan.port)\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(event.body.count)\r\nStripe-Signature: \(signature)\r\n\r\n"
+        )
+        buffer.writeBytes(event.body)
         sentAt = NIODeadline.now()
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}
+
+/// A ~`bodySize`-byte Stripe event whose sequence number and creation time are rewritten in
+/// place for each request, so every request is a distinct event of the same length.
+struct SignedEventTemplate {
+    private(set) var body: [UInt8]
+    private let sequenceSlots: [Int]
+    private let createdSlot: Int
+    private static let width = 10
+    private static let placeholder = String(repeating: "0", count: width)
+
+    init(eventPrefix: String, bodySize: Int) {
+        let padding = String(repeating: "x", count: max(0, bodySize - 330))
+        let marker = Self.placeholder
+        let text = """
+            {"id":"\(eventPrefix)\(marker)","object":"event","api_version":"2026-10-28.endive","created":\(marker),\
+            "type":"payment_intent.succeeded","livemode":false,"pending_webhooks":1,"request":{"id":null,"idempotency_key":null},\
+            "data":{"object":{"id":"pi_\(eventPrefix)\(marker)","object":"payment_intent","amount":2590,"currency":"brl",\
+            "status":"succeeded","metadata":{"order_id":"A-\(marker)","store":"sp01","note":"\(padding)"}}}}
+            """
+        body = Array(text.utf8)
+        var slots: [Int] = []
+        let pattern = Array(marker.utf8)
+        var index = 0
+        while index + pattern.count <= body.count {
+            if body[index..<index + pattern.count].elementsEqual(pattern) {
+                slots.append(index)
+                index += pattern.count
+            } else {
+                index += 1
+            }
+        }
+        // In order of appearance: the event id, "created", the PaymentIntent id, the order id.
+        createdSlot = slots[1]
+        sequenceSlots = [slots[0], slots[2], slots[3]]
+    }
+
+    mutating func fill(sequence: Int, created: Int) {
+        for slot in sequenceSlots { write(sequence, at: slot) }
+        write(created, at: createdSlot)
+    }
+
+    private mutating func write(_ number: Int, at offset: Int) {
+        var value = number
+        for position in stride(from: offset + Self.width - 1, through: offset, by: -1) {
+            body[position] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+    }
+}
+
+/// Reads HTTP/1.1 responses framed by `Content-Length` off a byte stream.
+enum HTTPResponseReader {
+    private static let headerEnd: [UInt8] = Array("\r\n\r\n".utf8)
+    private static let lengthName: [UInt8] = Array("content-length:".utf8)
+
+    /// The status of the next complete response in `buffer`, consuming it; nil until one is complete.
+    static func nextStatus(from buffer: inout ByteBuffer) -> Int? {
+        let view = buffer.readableBytesView
+        guard let headEnd = firstIndex(of: headerEnd, in: view) else { return nil }
+        let head = view[view.startIndex..<headEnd]
+        guard head.count >= 12 else { return -1 }
+        var status = 0
+        for byte in head.dropFirst(9).prefix(3) { status = status * 10 + Int(byte &- UInt8(ascii: "0")) }
+        let total = (headEnd - view.startIndex) + headerEnd.count + contentLength(head)
+        guard buffer.readableBytes >= total else { return nil }
+        buffer.moveReaderIndex(forwardBy: total)
+        return status
+    }
+
+    private static func firstIndex(of pattern: [UInt8], in view: ByteBufferView) -> Int? {
+        guard view.count >= pattern.count else { return nil }
+        var index = view.startIndex
+        let last = view.endIndex - pattern.count
+        while index <= last {
+            if view[index] == pattern[0] && view[index..<index + pattern.count].elementsEqual(pattern) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func contentLength(_ head: ByteBufferView.SubSequence) -> Int {
+        var lineStart = head.startIndex
+        while lineStart < head.endIndex {
+            let lineEnd = head[lineStart...].firstIndex(of: UInt8(ascii: "\r")) ?? head.endIndex
+            let line = head[lineStart..<lineEnd]
+            if line.count > lengthName.count,
+                zip(line.prefix(lengthName.count), lengthName).allSatisfy({ $0 | 0x20 == $1 })
+            {
+                var value = 0
+                for byte in line.dropFirst(lengthName.count) where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                    value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                }
+                return value
+            }
+            lineStart = lineEnd + 2
+        }
+        return 0
     }
 }

@@ -67,10 +67,11 @@ public func buildApplication(
     let ids = SortableIDGenerator(prefix: "wh_")
     let router = Router(context: PonteRequestContext.self)
     router.add(middleware: HubMiddleware(metrics: metrics))
-    WebhookController(
+    let reception = WebhookReception(
         verifiers: verifiers, inbox: inbox, ids: ids,
         publicURL: configuration.publicURL, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, now: now
-    ).addRoutes(to: router)
+    )
+    WebhookController(reception: reception).addRoutes(to: router)
     OperationsController(database: database, metrics: metrics, expectedSchemaVersion: Store.latestSchemaVersion)
         .addRoutes(to: router)
     let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(tokens: tokens, now: now))
@@ -81,6 +82,7 @@ public func buildApplication(
 
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [WebhookIntakeHandler(reception: reception, logger: logger)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ponte"),
         services: services,
         onServerRunning: { [configuration] channel in

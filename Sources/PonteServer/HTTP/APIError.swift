@@ -18,12 +18,17 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        .json(jsonBody, status: status)
+    }
+
+    /// `{"error":{"code":"…","message":"…"}}`
+    var jsonBody: String {
         var body = "{\"error\":{\"code\":"
         JSONText.appendString(code, to: &body)
         body += ",\"message\":"
         JSONText.appendString(message, to: &body)
         body += "}}"
-        return .json(body, status: status)
+        return body
     }
 
     // MARK: Common errors

@@ -15,9 +15,12 @@ public final class WebhookInbox: Service, Sendable {
     /// Called after every committed batch with the rows it wrote (duplicates excluded), for metrics.
     public typealias CommitObserver = @Sendable (_ rows: Int, _ seconds: Double) -> Void
 
+    /// Called once with the outcome of a submission: every event's outcome, or why none was stored.
+    public typealias Completion = @Sendable (Result<[InboxStoreOutcome], any Error>) -> Void
+
     private struct Submission {
         let records: [NewInboxRecord]
-        let continuation: CheckedContinuation<[InboxStoreOutcome], any Error>
+        let completion: Completion
     }
 
     private struct State {
@@ -76,18 +79,24 @@ public final class WebhookInbox: Service, Sendable {
     /// - Parameter announced: true when the caller announced this request with `expectArrival()`.
     public func store(_ records: [NewInboxRecord], announced: Bool = false) async throws -> [InboxStoreOutcome] {
         try await withCheckedThrowingContinuation { continuation in
-            let accepted = state.withLock { state in
-                if announced { state.arriving -= 1 }
-                guard !state.closed else { return false }
-                state.queue.append(Submission(records: records, continuation: continuation))
-                state.queuedRows += records.count
-                return true
-            }
-            if accepted {
-                wake.yield()
-            } else {
-                continuation.resume(throwing: StoreError("the inbox is shutting down"))
-            }
+            submit(records, announced: announced) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Like `store`, for callers that are not async (a channel handler): `completion` is
+    /// called, on the inbox's writer, once the events are committed or have failed.
+    public func submit(_ records: [NewInboxRecord], announced: Bool = false, completion: @escaping Completion) {
+        let accepted = state.withLock { state in
+            if announced { state.arriving -= 1 }
+            guard !state.closed else { return false }
+            state.queue.append(Submission(records: records, completion: completion))
+            state.queuedRows += records.count
+            return true
+        }
+        if accepted {
+            wake.yield()
+        } else {
+            completion(.failure(StoreError("the inbox is shutting down")))
         }
     }
 
@@ -136,7 +145,7 @@ public final class WebhookInbox: Service, Sendable {
             return state.queue
         }
         for submission in leftover {
-            submission.continuation.resume(throwing: StoreError("the inbox stopped before storing this event"))
+            submission.completion(.failure(StoreError("the inbox stopped before storing this event")))
         }
     }
 
@@ -204,7 +213,7 @@ public final class WebhookInbox: Service, Sendable {
             outcomes = try await database.insertInbox(unique, processing: processing)
         } catch {
             logger.error("webhook batch not stored", metadata: ["rows": "\(unique.count)", "error": "\(error)"])
-            for submission in batch { submission.continuation.resume(throwing: error) }
+            for submission in batch { submission.completion(.failure(error)) }
             return
         }
         let elapsed = ContinuousClock.now - started
@@ -216,7 +225,7 @@ public final class WebhookInbox: Service, Sendable {
                 let outcome = outcomes[index]
                 return isRepeat ? InboxStoreOutcome(id: outcome.id, duplicate: true) : outcome
             }
-            submission.continuation.resume(returning: answer)
+            submission.completion(.success(answer))
         }
     }
 }
