@@ -50,11 +50,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The few functions of SQLite's C interface that the writer connection calls, from the
+        // copy of SQLite that sqlite-nio builds.
+        .target(name: "SQLiteAPI"),
         // Migrations, the webhook inbox; SQLite and PostgreSQL behind one interface.
+        // Its async code runs on its caller's executor, so that a SQLite transaction's
+        // statements run on the writer's thread (see SQLiteWriter).
         .target(
             name: "PonteStore",
             dependencies: [
                 "PonteCore",
+                "SQLiteAPI",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -64,7 +70,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The job runner: leases, retries, dead letters, periodic jobs, rate limits.
         .target(

@@ -286,14 +286,17 @@ final class GatedDatabase: StoreDatabase {
         }
     }
 
-    func migrate(logger: Logger) async throws -> [String] { try await base.migrate(logger: logger) }
-    func schemaVersion() async throws -> Int { try await base.schemaVersion() }
+    // PonteStore's async requirements run on their caller's executor.
+    nonisolated(nonsending) func migrate(logger: Logger) async throws -> [String] { try await base.migrate(logger: logger) }
+    nonisolated(nonsending) func schemaVersion() async throws -> Int { try await base.schemaVersion() }
     var dialect: SQLDialect { base.dialect }
-    func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.read(sql, binds) }
-    func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws { try await base.listenForJobs(wake) }
+    nonisolated(nonsending) func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.read(sql, binds) }
+    nonisolated(nonsending) func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws { try await base.listenForJobs(wake) }
 
     /// Every write (the inbox's batches among them) waits at the gate until `open()`.
-    func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    nonisolated(nonsending) func write<T: Sendable>(
+        _ body: nonisolated(nonsending) @Sendable (any SQLExecutor) async throws -> T
+    ) async throws -> T {
         await withCheckedContinuation { continuation in
             let (proceed, arrivals) = state.withLock { state in
                 let arrivals = state.arrived ? [] : state.arrivalWaiters

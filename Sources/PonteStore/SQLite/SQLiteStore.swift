@@ -6,30 +6,28 @@ import PonteCore
 import SQLiteNIO
 import ServiceLifecycle
 
-/// The embedded store: one SQLite file in WAL mode, with a single writer connection
-/// (`synchronous=FULL`, so a commit survives power loss), a reader connection, and a
-/// checkpointer connection that copies the WAL into the database file in the background,
-/// so no commit waits for a checkpoint.
+/// The embedded store: one SQLite file in WAL mode, with a single writer connection on a
+/// thread of its own (`SQLiteWriter`; `synchronous=FULL`, so a commit survives power loss),
+/// a reader connection, and a checkpointer connection that copies the WAL into the database
+/// file in the background, so no commit waits for a checkpoint.
 public final class SQLiteStore: StoreDatabase {
     public let kind = "sqlite"
     public let maxConcurrentWrites = 1
     public let path: String
 
-    private let writer: SQLiteConnection
+    private let writer: SQLiteWriter
     private let reader: SQLiteConnection
     private let checkpointer: SQLiteConnection
-    /// The store's own threads for SQLite calls, which block: a checkpoint waiting for a lock
-    /// must not hold up the writer, nor another store's work.
+    /// The store's own threads for the reader's and checkpointer's SQLite calls, which block:
+    /// a checkpoint waiting for a lock must not hold up another store's work.
     private let threads: NIOThreadPool
-    /// Serialises transactions on the writer connection.
-    private let writerLock = AsyncLock()
     private let logger: Logger
 
     /// How often the WAL is checkpointed while the store runs.
     static let checkpointInterval: Duration = .milliseconds(200)
 
     private init(
-        path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection,
+        path: String, writer: SQLiteWriter, reader: SQLiteConnection, checkpointer: SQLiteConnection,
         threads: NIOThreadPool, logger: Logger
     ) {
         self.path = path
@@ -49,7 +47,7 @@ public final class SQLiteStore: StoreDatabase {
             throw StoreError("cannot create the database directory '\(directory)': \(error.localizedDescription)")
         }
         // One thread per connection plus one spare for concurrent admin reads.
-        let threads = NIOThreadPool(numberOfThreads: 4)
+        let threads = NIOThreadPool(numberOfThreads: 3)
         threads.start()
         let loop = MultiThreadedEventLoopGroup.singleton.any()
         func connect() async throws -> SQLiteConnection {
@@ -58,11 +56,11 @@ public final class SQLiteStore: StoreDatabase {
             return connection
         }
         do {
-            let writer = try await connect()
-            _ = try await writer.query("PRAGMA journal_mode=WAL")
-            _ = try await writer.query("PRAGMA synchronous=FULL")
+            let writer = try SQLiteWriter(path: path)
+            _ = try await writer.execute("PRAGMA journal_mode=WAL")
+            _ = try await writer.execute("PRAGMA synchronous=FULL")
             // Checkpoints happen on the checkpointer connection, not inside a commit.
-            _ = try await writer.query("PRAGMA wal_autocheckpoint=0")
+            _ = try await writer.execute("PRAGMA wal_autocheckpoint=0")
             let reader = try await connect()
             let checkpointer = try await connect()
             // A checkpoint that cannot get its locks soon gives up until the next round.
@@ -97,9 +95,10 @@ public final class SQLiteStore: StoreDatabase {
         } catch {
             logger.warning("final WAL checkpoint failed", metadata: ["error": "\(error)"])
         }
-        for connection in [checkpointer, reader, writer] {
+        for connection in [checkpointer, reader] {
             try? await connection.close().get()
         }
+        await writer.close()
         threads.shutdownGracefully { _ in }
     }
 
@@ -116,27 +115,23 @@ public final class SQLiteStore: StoreDatabase {
     // MARK: Migrations
 
     public func migrate(logger: Logger) async throws -> [String] {
-        try await writerLock.withLock { try await migrateLocked(logger: logger) }
-    }
-
-    private func migrateLocked(logger: Logger) async throws -> [String] {
-        _ = try await writer.query(
+        _ = try await writer.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
         )
         var applied: [String] = []
-        for migration in Migrations.pending(after: try await schemaVersion(on: writer)) {
-            _ = try await writer.query("BEGIN IMMEDIATE")
+        let current = try await writer.transaction { sql in try await Self.schemaVersion(on: sql) }
+        for migration in Migrations.pending(after: current) {
             do {
-                for statement in migration.sqlite {
-                    _ = try await writer.query(statement)
+                try await writer.transaction { sql in
+                    for statement in migration.sqlite {
+                        _ = try await sql.query(statement, [])
+                    }
+                    _ = try await sql.query(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        [.integer(Int64(migration.version)), .text(migration.name), .integer(Int64(Date().timeIntervalSince1970))]
+                    )
                 }
-                _ = try await writer.query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    [.integer(migration.version), .text(migration.name), .integer(Int(Date().timeIntervalSince1970))]
-                )
-                _ = try await writer.query("COMMIT")
             } catch {
-                _ = try? await writer.query("ROLLBACK")
                 throw StoreError("migration \(migration.version) (\(migration.name)) failed: \(error)")
             }
             logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
@@ -146,16 +141,16 @@ public final class SQLiteStore: StoreDatabase {
     }
 
     public func schemaVersion() async throws -> Int {
-        try await schemaVersion(on: reader)
+        try await Self.schemaVersion(on: SQLiteExecutor(connection: reader))
     }
 
-    private func schemaVersion(on connection: SQLiteConnection) async throws -> Int {
-        let exists = try await connection.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    private static func schemaVersion(on sql: any SQLExecutor) async throws -> Int {
+        let exists = try await sql.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
         )
         guard !exists.isEmpty else { return 0 }
-        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
-        return rows.first?.column("version")?.integer.map { Int($0) } ?? 0
+        let rows = try await sql.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [])
+        return rows.first?.integer(0).map { Int($0) } ?? 0
     }
 
     // MARK: Statements
@@ -171,19 +166,7 @@ public final class SQLiteStore: StoreDatabase {
 
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let executor = SQLiteExecutor(connection: writer)
-        return try await writerLock.withLock {
-            _ = try await writer.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(executor)
-                // With synchronous=FULL, COMMIT returns once the WAL is on disk.
-                _ = try await writer.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await writer.query("ROLLBACK")
-                throw error
-            }
-        }
+        try await writer.transaction(body)
     }
 }
 
@@ -204,18 +187,8 @@ struct SQLiteExecutor: SQLExecutor {
         case .real(let value): .float(value)
         case .text(let text): .text(text)
         case .blob(let buffer): .blob(buffer)
-        case .textList(let list): .text(jsonArray(list))
+        case .textList(let list): .text(SQLiteText.jsonArray(list))
         }
-    }
-
-    /// A JSON array of strings, for `json_each`.
-    private static func jsonArray(_ list: [String]) -> String {
-        var text = "["
-        for (index, item) in list.enumerated() {
-            if index > 0 { text += "," }
-            JSONText.appendString(item, to: &text)
-        }
-        return text + "]"
     }
 
     private static func value(_ data: SQLiteData) -> SQLValue {

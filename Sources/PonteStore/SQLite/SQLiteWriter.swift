@@ -1,0 +1,220 @@
+import NIOCore
+import NIOPosix
+import PonteCore
+import SQLiteAPI
+
+/// The database's one writer connection, on a thread of its own.
+///
+/// A transaction runs on that thread from `BEGIN` to `COMMIT`: its statements are executed
+/// where they are issued, with no hop between threads, and prepared once and kept. The group
+/// commit of the webhook inbox then costs one visit to the thread per batch, not several per
+/// statement. Transactions run one at a time, in the order they asked.
+///
+/// Callers' transaction bodies run on the writer's thread because PonteStore's async
+/// functions and closures run on their caller's executor (`NonisolatedNonsendingByDefault`).
+actor SQLiteWriter {
+    private let thread: SQLiteWriterThread
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var inTransaction = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Prepared statements kept at most; beyond, the cache starts afresh.
+    private static let maxStatements = 256
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+
+    /// Opens (creating if needed) the database file at `path`.
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let flags = PONTE_SQLITE_OPEN_READWRITE | PONTE_SQLITE_OPEN_CREATE | PONTE_SQLITE_OPEN_FULLMUTEX
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == PONTE_SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+            throw StoreError("cannot open '\(path)' for writing: \(message) (code \(status))")
+        }
+        sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
+        self.handle = handle
+        self.thread = SQLiteWriterThread()
+    }
+
+    /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, or rolls back if it throws.
+    func transaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        while inTransaction {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        inTransaction = true
+        defer {
+            inTransaction = false
+            if !waiting.isEmpty { waiting.removeFirst().resume() }
+        }
+        _ = try query("BEGIN IMMEDIATE", [])
+        do {
+            let result = try await body(SQLiteWriterExecutor(writer: self))
+            // With synchronous=FULL, COMMIT returns once the WAL is on disk.
+            _ = try query("COMMIT", [])
+            return result
+        } catch {
+            if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { _ = try? query("ROLLBACK", []) }
+            throw error
+        }
+    }
+
+    /// Runs one statement outside any transaction (pragmas, migrations' own BEGIN/COMMIT).
+    func execute(_ sql: String, _ binds: [SQLValue] = []) throws -> [SQLRow] {
+        try query(sql, binds)
+    }
+
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        sqlite_nio_sqlite3_close_v2(handle)
+        thread.shutdown()
+    }
+
+    // MARK: Statements
+
+    func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        let statement = try prepared(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in binds.enumerated() {
+            try check(bind(value, at: Int32(offset + 1), in: statement), sql)
+        }
+        var rows: [SQLRow] = []
+        let columns = sqlite_nio_sqlite3_column_count(statement)
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == PONTE_SQLITE_DONE { return rows }
+            guard status == PONTE_SQLITE_ROW else { throw error(status, sql) }
+            rows.append(SQLRow((0..<columns).map { column(at: $0, of: statement) }))
+        }
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        if statements.count >= Self.maxStatements {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            statements.removeAll()
+        }
+        var statement: OpaquePointer?
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(PONTE_SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == PONTE_SQLITE_OK, let statement else { throw error(status, sql) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        switch value {
+        case .null:
+            return sqlite_nio_sqlite3_bind_null(statement, index)
+        case .integer(let value):
+            return sqlite_nio_sqlite3_bind_int64(statement, index, value)
+        case .real(let value):
+            return sqlite_nio_sqlite3_bind_double(statement, index, value)
+        case .text(let text):
+            return bindText(text, at: index, in: statement)
+        case .textList(let list):
+            return bindText(SQLiteText.jsonArray(list), at: index, in: statement)
+        case .blob(let buffer):
+            return buffer.withUnsafeReadableBytes { bytes in
+                // A zero-length blob needs a non-null pointer, or SQLite binds NULL.
+                sqlite_nio_sqlite3_bind_blob64(
+                    statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(bytes.count),
+                    ponte_sqlite_transient()
+                )
+            }
+        }
+    }
+
+    private func bindText(_ text: String, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        var text = text
+        return text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { characters in
+                // An empty string needs a non-null pointer, or SQLite binds NULL.
+                Self.emptyText.withUnsafeBufferPointer { empty in
+                    sqlite_nio_sqlite3_bind_text64(
+                        statement, index, characters.baseAddress ?? empty.baseAddress, UInt64(characters.count),
+                        ponte_sqlite_transient(), UInt8(PONTE_SQLITE_UTF8)
+                    )
+                }
+            }
+        }
+    }
+
+    private static let emptyText: [CChar] = [0]
+
+    private func column(at index: Int32, of statement: OpaquePointer) -> SQLValue {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case PONTE_SQLITE_INTEGER:
+            return .integer(sqlite_nio_sqlite3_column_int64(statement, index))
+        case PONTE_SQLITE_FLOAT:
+            return .real(sqlite_nio_sqlite3_column_double(statement, index))
+        case PONTE_SQLITE_TEXT:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case PONTE_SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            guard let bytes = sqlite_nio_sqlite3_column_blob(statement, index) else { return .blob(ByteBuffer()) }
+            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count)))
+        default:
+            return .null
+        }
+    }
+
+    private func check(_ status: Int32, _ sql: String) throws {
+        guard status == PONTE_SQLITE_OK else { throw error(status, sql) }
+    }
+
+    private func error(_ status: Int32, _ sql: String) -> StoreError {
+        let message = String(cString: sqlite_nio_sqlite3_errmsg(handle))
+        let code = sqlite_nio_sqlite3_extended_errcode(handle)
+        return StoreError("SQLite error \(code) (\(message)) in: \(sql.prefix(120))")
+    }
+}
+
+/// Statements of a transaction on the writer; they run where the transaction runs.
+struct SQLiteWriterExecutor: SQLExecutor {
+    let writer: SQLiteWriter
+    var dialect: SQLDialect { .sqlite }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await writer.query(sql, binds)
+    }
+}
+
+/// The writer's thread: runs the writer's jobs one after another.
+final class SQLiteWriterThread: SerialExecutor {
+    private let pool = NIOThreadPool(numberOfThreads: 1)
+
+    init() {
+        pool.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        pool.submit { _ in job.runSynchronously(on: executor) }
+    }
+
+    func shutdown() {
+        pool.shutdownGracefully { _ in }
+    }
+}
+
+/// Text encodings SQLite's statements share.
+enum SQLiteText {
+    /// A JSON array of strings, for `json_each`.
+    static func jsonArray(_ list: [String]) -> String {
+        var text = "["
+        for (index, item) in list.enumerated() {
+            if index > 0 { text += "," }
+            JSONText.appendString(item, to: &text)
+        }
+        return text + "]"
+    }
+}

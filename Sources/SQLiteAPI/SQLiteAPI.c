@@ -1,0 +1,2 @@
+// Declarations only (see include/SQLiteAPI.h); the definitions come with sqlite-nio.
+#include "SQLiteAPI.h"
