@@ -12,6 +12,10 @@ public final class HubMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let commitLatency: DurationHistogram
     private let batchSize: ValueHistogram
+    /// The per-request series already made, by their label values: the registry checks the
+    /// name and help text on every `make…` call, too slow to do once per request.
+    private let webhookCounters = Mutex<[[String]: Counter]>([:])
+    private let requestDurations = Mutex<[[String]: DurationHistogram]>([:])
 
     public init() {
         commitLatency = registry.makeDurationHistogram(
@@ -30,21 +34,36 @@ public final class HubMetrics: Sendable {
     /// Counts one webhook request by provider and outcome (`accepted`, `duplicate`,
     /// `signature_invalid`, `payload_invalid`, `not_configured`, `too_large`, `error`).
     func webhookReceived(provider: String, outcome: String) {
-        registry.makeCounter(
-            name: "ponte_webhooks_received_total",
-            labels: [("provider", provider), ("outcome", outcome)],
-            help: "Webhook requests by provider and outcome"
-        ).increment()
+        Self.series([provider, outcome], in: webhookCounters) {
+            registry.makeCounter(
+                name: "ponte_webhooks_received_total",
+                labels: [("provider", provider), ("outcome", outcome)],
+                help: "Webhook requests by provider and outcome"
+            )
+        }.increment()
     }
 
     func requestFinished(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(
-            name: "ponte_http_request_duration_seconds",
-            labels: [("method", method), ("route", route), ("status", String(status))],
-            buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                      .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)],
-            help: "HTTP request durations by route and status"
-        ).record(duration)
+        let statusText = String(status)
+        Self.series([method, route, statusText], in: requestDurations) {
+            registry.makeDurationHistogram(
+                name: "ponte_http_request_duration_seconds",
+                labels: [("method", method), ("route", route), ("status", statusText)],
+                buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                          .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)],
+                help: "HTTP request durations by route and status"
+            )
+        }.record(duration)
+    }
+
+    /// The series for `labels` from `cache`, made once.
+    private static func series<Series: Sendable>(
+        _ labels: [String], in cache: borrowing Mutex<[[String]: Series]>, make: () -> Series
+    ) -> Series {
+        if let series = cache.withLock({ $0[labels] }) { return series }
+        let series = make()  // the registry returns the same series for the same labels
+        cache.withLock { $0[labels] = series }
+        return series
     }
 
     func batchCommitted(rows: Int, seconds: Double) {
