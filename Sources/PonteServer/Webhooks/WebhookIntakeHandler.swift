@@ -237,8 +237,13 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         state = next
         guard case .idle = next else { return }
-        while !held.isEmpty, !isStoring {
-            handle(held.removeFirst(), context: context)
+        if !held.isEmpty {
+            while !held.isEmpty, !isStoring {
+                handle(held.removeFirst(), context: context)
+            }
+            // The router's channel takes in what was read at the end of a read; these parts
+            // were read earlier, while this webhook waited.
+            context.fireChannelReadComplete()
         }
         guard !isStoring else { return }
         if readWanted {
