@@ -169,9 +169,19 @@ struct ChaosHarness {
     /// Creates a customer with faults off (setup, not the subject of the test).
     func sandboxAsaasCustomer() async throws -> String {
         try await withoutFaults(.asaas) {
-            try await clients.asaasClient().createCustomer(
-                AsaasCustomerCreate(name: "Ana Souza", cpfCnpj: "24971563792"), idempotencyKey: "chaos-customer"
-            ).id
+            // The client's 700 ms deadline can pass on a loaded machine; the key makes a
+            // repeated creation return the same customer.
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try await clients.asaasClient().createCustomer(
+                        AsaasCustomerCreate(name: "Ana Souza", cpfCnpj: "24971563792"), idempotencyKey: "chaos-customer"
+                    ).id
+                } catch let error as ProviderCallError where error.isRetryable && attempt < 5 {
+                    continue
+                }
+            }
         }
     }
 
