@@ -61,7 +61,7 @@ def test_pipelined_requests_are_answered_in_order(hub):
         answers = read_responses(sock, 4)
     statuses = [status for status, _, _ in answers]
     assert statuses == [200, 200, 200, 404], statuses
-    assert json.loads(answers[0][2]) == {"status": "ok"} or b"ok" in answers[0][2], answers[0]
+    assert json.loads(answers[0][2]) == {"status": "ok"}, answers[0]
     acks = [json.loads(body) for _, _, body in answers[1:3]]
     assert all(ack["received"] is True and ack["duplicate"] is False for ack in acks), acks
     assert acks[0]["id"] != acks[1]["id"], acks

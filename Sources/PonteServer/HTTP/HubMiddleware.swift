@@ -23,22 +23,27 @@ struct HubMiddleware: RouterMiddleware {
         if let name = Self.requestIDHeader {
             response.headers[name] = context.id
         }
-        let duration = ContinuousClock.now - started
-        let route = context.endpointPath ?? "unmatched"
-        metrics.requestFinished(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
-        if response.status.code >= 500 {
-            context.logger.warning(
-                "request failed",
-                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
-            )
-        } else if context.logger.logLevel <= .debug {
-            context.logger.debug(
-                "request",
-                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-                           "ms": "\(duration.components.attoseconds / 1_000_000_000_000_000 + duration.components.seconds * 1000)"]
+        Self.finished(
+            method: request.method.rawValue, path: request.uri.path, route: context.endpointPath ?? "unmatched",
+            status: response.status.code, duration: ContinuousClock.now - started, metrics: metrics, logger: context.logger
+        )
+        return response
+    }
+
+    /// The duration metric and the request's log line; also written by `WebhookIntakeHandler`
+    /// for the webhooks it answers.
+    static func finished(
+        method: String, path: String, route: String, status: Int, duration: Duration, metrics: HubMetrics, logger: Logger
+    ) {
+        metrics.requestFinished(method: method, route: route, status: status, duration: duration)
+        if status >= 500 {
+            logger.warning("request failed", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)"])
+        } else if logger.logLevel <= .debug {
+            let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+            logger.debug(
+                "request", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)", "ms": "\(milliseconds)"]
             )
         }
-        return response
     }
 
     /// Ponte's JSON error for anything a handler throws; unknown errors are logged and become 500s.

@@ -31,10 +31,15 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let started: ContinuousClock.Instant
         let logger: Logger
         let requestID: String
-        let verifier: (any WebhookVerifier)?
-        /// Set when the request is refused before its body is read; the body is then skipped.
-        let refusal: APIError?
+        /// The provider's verifier, or why the request is refused before its body is read (the
+        /// body is then skipped).
+        let verifier: Result<any WebhookVerifier, APIError>
         var body: ByteBuffer
+
+        var isRefused: Bool {
+            if case .failure = verifier { return true }
+            return false
+        }
     }
 
     private enum State {
@@ -92,7 +97,7 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelInactive(context: ChannelHandlerContext) {
         // A request cut off while its body was arriving will not be stored.
-        if case .reading(let exchange) = state, exchange.refusal == nil {
+        if case .reading(let exchange) = state, !exchange.isRefused {
             reception.inbox.cancelArrival()
         }
         state = .closing
@@ -120,7 +125,7 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             if passingOn {
                 context.fireChannelRead(wrapInboundOut(part))
             } else if case .reading(var exchange) = state {
-                guard exchange.refusal == nil else { return }
+                guard !exchange.isRefused else { return }
                 guard exchange.body.readableBytes + bytes.readableBytes <= reception.maxBodyBytes else {
                     reception.inbox.cancelArrival()
                     refuseTooLarge(exchange, context: context)
@@ -144,30 +149,30 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let requestID = RequestID().description
         var logger = self.logger
         logger[metadataKey: "hb.request.id"] = .string(requestID)
-        let verifier: (any WebhookVerifier)?
-        var refusal: APIError?
-        do {
-            verifier = try reception.verifier(for: provider)
-        } catch {
-            verifier = nil
-            refusal = error
-        }
+        let verifier = Result { () throws(APIError) in try reception.verifier(for: provider) }
         let declared = request.headerFields[.contentLength].flatMap(Int.init) ?? 0
         let exchange = Exchange(
             provider: provider, request: request, started: .now, logger: logger, requestID: requestID, verifier: verifier,
-            refusal: refusal, body: context.channel.allocator.buffer(capacity: min(declared, reception.maxBodyBytes))
+            body: context.channel.allocator.buffer(capacity: min(declared, reception.maxBodyBytes))
         )
-        if refusal == nil, declared > reception.maxBodyBytes {
+        guard !exchange.isRefused else {
+            state = .reading(exchange)
+            return
+        }
+        if declared > reception.maxBodyBytes {
             refuseTooLarge(exchange, context: context)
             return
         }
-        if refusal == nil { reception.inbox.expectArrival() }
+        reception.inbox.expectArrival()
         state = .reading(exchange)
     }
 
     private func finish(_ exchange: Exchange, context: ChannelHandlerContext) {
-        guard let verifier = exchange.verifier, exchange.refusal == nil else {
-            answer(WebhookAnswer(exchange.refusal!), to: exchange, context: context)
+        let verifier: any WebhookVerifier
+        switch exchange.verifier {
+        case .success(let found): verifier = found
+        case .failure(let refusal):
+            answer(WebhookAnswer(refusal), to: exchange, context: context)
             return
         }
         let decision: WebhookReception.Decision
@@ -263,17 +268,11 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// The duration metric and the request log line, as the router's middleware writes them.
     private func record(_ status: HTTPResponse.Status, exchange: Exchange) {
-        let duration = ContinuousClock.now - exchange.started
-        reception.metrics.requestFinished(method: "POST", route: Self.route, status: status.code, duration: duration)
-        let path = exchange.request.path.map { $0.split(separator: "?", maxSplits: 1)[0] } ?? ""
-        if status.code >= 500 {
-            exchange.logger.warning("request failed", metadata: ["method": "POST", "path": "\(path)", "status": "\(status.code)"])
-        } else if exchange.logger.logLevel <= .debug {
-            let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-            exchange.logger.debug(
-                "request", metadata: ["method": "POST", "path": "\(path)", "status": "\(status.code)", "ms": "\(milliseconds)"]
-            )
-        }
+        let path = exchange.request.path.map { String($0.split(separator: "?", maxSplits: 1)[0]) } ?? ""
+        HubMiddleware.finished(
+            method: "POST", path: path, route: Self.route, status: status.code, duration: ContinuousClock.now - exchange.started,
+            metrics: reception.metrics, logger: exchange.logger
+        )
     }
 
     // MARK: Outbound

@@ -57,10 +57,10 @@ public final class SQLiteStore: StoreDatabase {
         }
         do {
             let writer = try SQLiteWriter(path: path)
-            _ = try await writer.execute("PRAGMA journal_mode=WAL")
-            _ = try await writer.execute("PRAGMA synchronous=FULL")
+            _ = try await writer.query("PRAGMA journal_mode=WAL", [])
+            _ = try await writer.query("PRAGMA synchronous=FULL", [])
             // Checkpoints happen on the checkpointer connection, not inside a commit.
-            _ = try await writer.execute("PRAGMA wal_autocheckpoint=0")
+            _ = try await writer.query("PRAGMA wal_autocheckpoint=0", [])
             let reader = try await connect()
             let checkpointer = try await connect()
             // A checkpoint that cannot get its locks soon gives up until the next round.
@@ -115,8 +115,8 @@ public final class SQLiteStore: StoreDatabase {
     // MARK: Migrations
 
     public func migrate(logger: Logger) async throws -> [String] {
-        _ = try await writer.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        _ = try await writer.query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)", []
         )
         var applied: [String] = []
         let current = try await writer.transaction { sql in try await Self.schemaVersion(on: sql) }

@@ -61,11 +61,6 @@ actor SQLiteWriter {
         }
     }
 
-    /// Runs one statement outside any transaction (pragmas, migrations' own BEGIN/COMMIT).
-    func execute(_ sql: String, _ binds: [SQLValue] = []) throws -> [SQLRow] {
-        try query(sql, binds)
-    }
-
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
@@ -75,6 +70,7 @@ actor SQLiteWriter {
 
     // MARK: Statements
 
+    /// Runs one statement: inside a transaction, or on its own (pragmas, a table's creation).
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
         let statement = try prepared(sql)
         defer {
