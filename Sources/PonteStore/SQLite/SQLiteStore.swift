@@ -7,12 +7,12 @@ import SQLiteNIO
 import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode, with a single writer connection on a
-/// thread of its own (`SQLiteWriter`; `synchronous=FULL`, so a commit survives power loss),
+/// thread of its own (`SQLiteWriter`; a commit is synced to disk before it is reported),
 /// a reader connection, and a checkpointer connection that copies the WAL into the database
 /// file in the background, so no commit waits for a checkpoint.
 public final class SQLiteStore: StoreDatabase {
     public let kind = "sqlite"
-    public let maxConcurrentWrites = 1
+    public let maxConcurrentWrites = 2
     public let path: String
 
     private let writer: SQLiteWriter
@@ -58,7 +58,11 @@ public final class SQLiteStore: StoreDatabase {
         do {
             let writer = try SQLiteWriter(path: path)
             _ = try await writer.query("PRAGMA journal_mode=WAL", [])
-            _ = try await writer.query("PRAGMA synchronous=FULL", [])
+            // The writer's transactions sync the log themselves, many commits per fsync (WALSync).
+            _ = try await writer.query("PRAGMA synchronous=NORMAL", [])
+            // A statement's undo log (kept while a statement inside a transaction may fail
+            // alone) stays in memory instead of a temporary file made for each transaction.
+            _ = try await writer.query("PRAGMA temp_store=MEMORY", [])
             // Checkpoints happen on the checkpointer connection, not inside a commit.
             _ = try await writer.query("PRAGMA wal_autocheckpoint=0", [])
             let reader = try await connect()

@@ -12,9 +12,14 @@ import SQLiteAPI
 ///
 /// Callers' transaction bodies run on the writer's thread because PonteStore's async
 /// functions and closures run on their caller's executor (`NonisolatedNonsendingByDefault`).
+///
+/// A transaction returns once its commit is on disk. The connection commits without waiting
+/// for the disk (`synchronous=NORMAL`), and `WALSync` syncs the log for many commits at once
+/// while the writer goes on with the next transactions.
 actor SQLiteWriter {
     private let thread: SQLiteWriterThread
     private let handle: OpaquePointer
+    private let walSync: WALSync
     private var statements: [String: OpaquePointer] = [:]
     private var inTransaction = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -37,10 +42,19 @@ actor SQLiteWriter {
         sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
         self.handle = handle
         self.thread = SQLiteWriterThread()
+        self.walSync = WALSync(databasePath: path)
     }
 
-    /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, or rolls back if it throws.
+    /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, or rolls back if it throws; returns
+    /// once the commit is on disk. The next transaction starts as soon as this one committed.
     func transaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        let (result, ticket) = try await commit(body)
+        try await walSync.durable(ticket)
+        return result
+    }
+
+    /// Runs `body` and commits, one transaction at a time; returns the commit's sync ticket.
+    private func commit<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> (T, UInt64) {
         while inTransaction {
             await withCheckedContinuation { waiting.append($0) }
         }
@@ -52,9 +66,8 @@ actor SQLiteWriter {
         _ = try query("BEGIN IMMEDIATE", [])
         do {
             let result = try await body(SQLiteWriterExecutor(writer: self))
-            // With synchronous=FULL, COMMIT returns once the WAL is on disk.
             _ = try query("COMMIT", [])
-            return result
+            return (result, walSync.committed())
         } catch {
             if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { _ = try? query("ROLLBACK", []) }
             throw error
@@ -66,6 +79,7 @@ actor SQLiteWriter {
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
         thread.shutdown()
+        walSync.shutdown()
     }
 
     // MARK: Statements

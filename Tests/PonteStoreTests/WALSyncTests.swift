@@ -1,0 +1,86 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import PonteStore
+
+/// `WALSync`: a commit is reported only after a sync that began after it; one sync serves
+/// every commit made before it began; a failed sync fails every commit from then on.
+@Suite struct WALSyncTests {
+    /// A sync function that blocks each call until the test releases it, and counts calls.
+    final class HeldSync: Sendable {
+        let calls = Mutex(0)
+        let release = DispatchSemaphore(value: 0)
+        let failing = Mutex(false)
+
+        func sync() throws {
+            calls.withLock { $0 += 1 }
+            release.wait()
+            if failing.withLock({ $0 }) { throw StoreError("disk on fire") }
+        }
+
+        /// Returns once `count` syncs have begun (polling: the test's tasks must not block).
+        func started(_ count: Int) async throws {
+            while calls.withLock({ $0 }) < count { try await Task.sleep(for: .milliseconds(1)) }
+        }
+    }
+
+    @Test func commitsMadeDuringASyncWaitForTheNextOneWhichServesThemAll() async throws {
+        let held = HeldSync()
+        let walSync = WALSync { try held.sync() }
+        defer { walSync.shutdown() }
+        let done = Locked<[UInt64]>([])
+
+        let first = walSync.committed()
+        let firstWait = Task {
+            try await walSync.durable(first)
+            done.withLock { $0.append(first) }
+        }
+        try await held.started(1)  // the first sync is running, covering commit 1 only
+
+        var later: [Task<Void, any Error>] = []
+        for _ in 0..<10 {
+            let ticket = walSync.committed()
+            later.append(
+                Task {
+                    try await walSync.durable(ticket)
+                    done.withLock { $0.append(ticket) }
+                })
+        }
+        // Let the later waiters register before the first sync ends.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(done.withLock { $0.isEmpty })
+
+        held.release.signal()
+        try await firstWait.value
+        try await held.started(2)  // a second sync began, for the ten commits made meanwhile
+        #expect(done.withLock { $0 } == [first])
+
+        held.release.signal()
+        for task in later { try await task.value }
+        #expect(done.withLock { Set($0) } == Set(1...11))
+        #expect(held.calls.withLock { $0 } == 2)
+
+        // Already synced: answered without another sync.
+        try await walSync.durable(first)
+        #expect(held.calls.withLock { $0 } == 2)
+    }
+
+    @Test func aFailedSyncFailsItsCommitsAndEveryLaterOne() async throws {
+        let held = HeldSync()
+        held.failing.withLock { $0 = true }
+        let walSync = WALSync { try held.sync() }
+        defer { walSync.shutdown() }
+
+        let ticket = walSync.committed()
+        let waiting = Task { try await walSync.durable(ticket) }
+        try await held.started(1)
+        held.release.signal()
+        await #expect(throws: StoreError.self) { try await waiting.value }
+
+        // Later commits are refused without trying again: what reached the disk is unknown.
+        let next = walSync.committed()
+        await #expect(throws: StoreError.self) { try await walSync.durable(next) }
+        #expect(held.calls.withLock { $0 } == 1)
+    }
+}
