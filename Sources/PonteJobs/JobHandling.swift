@@ -7,8 +7,17 @@ import PonteStore
 /// What a handler gets: the claimed job and a logger that names it.
 public struct JobContext: Sendable {
     public let job: ClaimedJob
-    public let logger: Logger
+    let workerLogger: Logger
     let writes: DeferredWrites
+
+    /// The worker's logger with the job's id and kind. Made when asked for: most jobs never
+    /// log, and setting metadata costs more than a short job's run.
+    public var logger: Logger {
+        var logger = workerLogger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "job_kind"] = "\(job.kind)"
+        return logger
+    }
 
     /// True when this is the last attempt the job is allowed.
     public var isLastAttempt: Bool { job.attempt >= job.maxAttempts }

@@ -111,7 +111,8 @@ public final class JobRunner: Service, Sendable {
         // when only a few have, so one commit serves many jobs.
         let batchTarget = max(1, settings.concurrency / 4)
         var running = 0
-        await withTaskGroup(of: Void.self) { handlers in
+        // Discarding: a finished handler's task is freed at once, not kept for a `next()`.
+        await withDiscardingTaskGroup { handlers in
             var deadline: ContinuousClock.Instant?
             var cancelled = false
             var lingered = false
@@ -243,11 +244,8 @@ public final class JobRunner: Service, Sendable {
         guard let handler = registry.handler(for: job.kind) else {
             return .dead(id: job.id, error: "no handler is registered for job kind '\(job.kind)'")
         }
-        var jobLogger = logger
-        jobLogger[metadataKey: "job_id"] = "\(job.id)"
-        jobLogger[metadataKey: "job_kind"] = "\(job.kind)"
         do {
-            try await handler(JobContext(job: job, logger: jobLogger, writes: writes))
+            try await handler(JobContext(job: job, workerLogger: logger, writes: writes))
             return .succeeded(id: job.id)
         } catch let failure as JobFailure {
             switch failure {
