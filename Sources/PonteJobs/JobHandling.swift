@@ -66,10 +66,15 @@ public enum JobFailure: Error, CustomStringConvertible {
 /// Handlers by job kind.
 public struct JobRegistry: Sendable {
     private var handlers: [String: JobHandler] = [:]
+    private var abandonedWrites: [String: AbandonmentWrites] = [:]
 
     public init() {}
 
-    public mutating func register(_ kind: String, _ handler: @escaping JobHandler) {
+    /// - Parameter abandoned: the changes to make, with the job's own, when a worker dies
+    ///   while running a job of this kind (its lease expires), e.g. a status the handler
+    ///   set at its start and would have moved on.
+    public mutating func register(_ kind: String, abandoned: AbandonmentWrites? = nil, _ handler: @escaping JobHandler) {
+        if let abandoned { abandonedWrites[kind] = abandoned }
         handlers[kind] = handler
     }
 
@@ -78,6 +83,12 @@ public struct JobRegistry: Sendable {
     }
 
     public var kinds: [String] { handlers.keys.sorted() }
+
+    /// The changes that go with abandoned jobs, by their kind, for a stale-lease sweep.
+    public var abandonment: AbandonmentWrites {
+        let writes = abandonedWrites
+        return { job in writes[job.kind]?(job) ?? [] }
+    }
 }
 
 /// The time source of the queue, in microseconds since the Unix epoch. Tests pass a

@@ -327,7 +327,7 @@ public final class JobRunner: Service, Sendable {
     /// Sweeps stale leases and fires due periodic jobs, once. The loop calls it every
     /// `maintenanceInterval`; tests call it after moving the clock.
     public func runMaintenance() async throws {
-        let recovery = try await database.recoverStaleJobs(now: clock.now())
+        let recovery = try await database.recoverStaleJobs(now: clock.now(), abandonment: registry.abandonment)
         if !recovery.requeued.isEmpty || !recovery.deadLettered.isEmpty {
             logger.warning(
                 "recovered jobs whose worker stopped renewing their lease",

@@ -45,10 +45,11 @@ public func buildApplication(
     }
     var services: [any Service] = [database, inbox, outboundHTTP]
     if let sandbox { services.append(sandbox.application) }
+    let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: jobQueue.clock, clients: clients)
     if configuration.workers {
-        let runner = HubJobs.runner(
-            database: database, queue: jobQueue, configuration: configuration, clients: clients, metrics: metrics,
-            logger: logger, prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
+        let runner = jobs.runner(
+            database: database, queue: jobQueue, metrics: metrics, logger: logger,
+            prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
         )
         services.append(runner)
     }
@@ -76,7 +77,7 @@ public func buildApplication(
         .addRoutes(to: router)
     let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(tokens: tokens, now: now))
     WebhookAdminController(database: database, ids: ids).addRoutes(to: admin)
-    JobAdminController(database: database, queue: jobQueue).addRoutes(to: admin)
+    JobAdminController(database: database, queue: jobQueue, abandonment: jobs.registry.abandonment).addRoutes(to: admin)
     OutboundController(queue: jobQueue).addRoutes(to: admin)
     IntegrationsController(clients: clients).addRoutes(to: admin)
 
@@ -162,8 +163,9 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
         settings: ProviderClientSettings(configuration), httpClient: outboundHTTP.client, logger: logger, observer: metrics
     )
     let queue = JobQueue(database: database)
-    let runner = HubJobs.runner(
-        database: database, queue: queue, configuration: configuration, clients: clients, metrics: metrics, logger: logger,
+    let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: queue.clock, clients: clients)
+    let runner = jobs.runner(
+        database: database, queue: queue, metrics: metrics, logger: logger,
         prepare: {
             let applied = try await database.migrate(logger: logger)
             logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])

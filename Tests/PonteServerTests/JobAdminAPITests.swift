@@ -330,6 +330,44 @@ import Testing
         }
     }
 
+    @Test(arguments: HubDatabase.available)
+    func aWebhookLeftProcessingByADeadWorkerGoesBackToPendingThenFailsOnItsLastAttempt(backend: HubDatabase) async throws {
+        try await withJobHub(backend) { client, database in
+            let ack = try decode(Acknowledgement.self, try await client.send(Webhooks.stripe(id: "evt_abandoned")))
+            let year2100: Int64 = 4_102_444_800 * oneSecond
+            /// A worker claims the event's job, marks the event processing, and dies: its lease
+            /// ended in 2025, long before the hub's clock.
+            func claimAndDie() async throws -> String {
+                let job = try #require(
+                    try await database.claimJobs(queue: "webhooks", limit: 1, worker: "gone", now: year2100, leaseUntil: t0 + 30 * oneSecond).first)
+                try await database.setWebhookStatus(id: ack.id, status: .processing, attemptStarted: true)
+                return job.id
+            }
+            func webhook() async throws -> WebhookState {
+                try decode(WebhookState.self, try await client.adminCall(.get, "/api/v1/webhooks/\(ack.id)"))
+            }
+
+            let job = try await claimAndDie()
+            #expect(try await webhook().status == "processing")
+            let first = try await client.adminCall(.post, "/api/v1/admin/recover-stale")
+            #expect(String(buffer: first.body) == #"{"dead_lettered":[],"requeued":["\#(job)"]}"#)
+            let waiting = try await webhook()
+            #expect(waiting.status == "pending")
+            #expect(waiting.last_error?.contains("lease expired: worker gone") == true)
+
+            // The second attempt is its last; its worker dies too.
+            #expect(try await claimAndDie() == job)
+            try await database.write { sql in try await sql.execute("UPDATE jobs SET max_attempts = 2 WHERE id = ?", [.text(job)]) }
+            let second = try await client.adminCall(.post, "/api/v1/admin/recover-stale")
+            #expect(String(buffer: second.body) == #"{"dead_lettered":["\#(job)"],"requeued":[]}"#)
+            let failed = try await webhook()
+            #expect(failed.status == "failed")
+            #expect(failed.attempts == 2)
+            #expect(failed.last_error?.contains("lease expired: worker gone") == true)
+            #expect(try await database.requireJob(job).status == .dead)
+        }
+    }
+
     // MARK: Webhook replay
 
     @Test(arguments: HubDatabase.available)

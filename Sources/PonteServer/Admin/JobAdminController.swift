@@ -10,6 +10,8 @@ import PonteStore
 struct JobAdminController: Sendable {
     let database: any StoreDatabase
     let queue: JobQueue
+    /// What a stale-lease sweep changes besides the jobs (the runners' sweeps do the same).
+    let abandonment: AbandonmentWrites
     let jobIDs = SortableIDGenerator(prefix: "job_")
 
     func addRoutes(to group: RouterGroup<PonteRequestContext>) {
@@ -102,7 +104,7 @@ struct JobAdminController: Sendable {
     }
 
     @Sendable func recoverStale(_ request: Request, context: PonteRequestContext) async throws -> Response {
-        let recovery = try await database.recoverStaleJobs(now: queue.clock.now())
+        let recovery = try await database.recoverStaleJobs(now: queue.clock.now(), abandonment: abandonment)
         context.logger.info(
             "stale jobs recovered by an operator",
             metadata: ["requeued": "\(recovery.requeued.count)", "dead_lettered": "\(recovery.deadLettered.count)"]

@@ -32,7 +32,7 @@ public struct HubJobs: Sendable {
     ) {
         var registry = JobRegistry()
         let processor = WebhookProcessor(database: database, handlers: webhookHandlers)
-        registry.register(WebhookProcessor.kind) { try await processor.handle($0) }
+        registry.register(WebhookProcessor.kind, abandoned: WebhookProcessor.abandoned) { try await processor.handle($0) }
         registry.register(Self.pruneKind) { context in
             let before = clock.now() - Self.retention.microseconds
             let pruned = try await database.pruneFinishedJobs(before: before)
@@ -61,17 +61,14 @@ public struct HubJobs: Sendable {
             ] + (clients.ifood == nil ? [] : [IFoodPolling.periodicJob()])
     }
 
-    /// The runner for this process, reporting to `metrics`.
-    static func runner(
-        database: any StoreDatabase, queue: JobQueue, configuration: HubConfiguration, clients: ProviderClients,
-        metrics: HubMetrics, logger: Logger, prepare: @escaping @Sendable () async throws -> Void
+    /// The runner of `jobs` for this process, reporting to `metrics`.
+    func runner(
+        database: any StoreDatabase, queue: JobQueue, metrics: HubMetrics, logger: Logger,
+        prepare: @escaping @Sendable () async throws -> Void
     ) -> JobRunner {
-        let jobs = HubJobs(
-            database: database, concurrency: configuration.workerConcurrency, clock: queue.clock, clients: clients
-        )
         let runner = JobRunner(
-            database: database, registry: jobs.registry, settings: jobs.settings, periodic: jobs.periodic, queue: queue,
-            workerID: workerID(), logger: logger, prepare: prepare,
+            database: database, registry: registry, settings: settings, periodic: periodic, queue: queue,
+            workerID: Self.workerID(), logger: logger, prepare: prepare,
             onFinish: { job, result, seconds in
                 metrics.jobFinished(queue: job.queue, kind: job.kind, result: result, seconds: seconds)
             }

@@ -39,11 +39,22 @@ struct WebhookProcessor: Sendable {
         let webhook_id: String
     }
 
+    private static func webhookID(in payload: String) -> String? {
+        try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)).webhook_id
+    }
+
+    /// When the worker running the job died (its lease expired), the event it left
+    /// `processing` goes back to `pending` for the job's next attempt, or to `failed` when that
+    /// was the last one, with the lease's error.
+    static func abandoned(_ job: AbandonedJob) -> [DeferredWrite] {
+        guard let id = webhookID(in: job.payload) else { return [] }
+        return [InboxWrites.status(id: id, status: job.deadLettered ? .failed : .pending, error: job.error)]
+    }
+
     func handle(_ context: JobContext) async throws {
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(context.job.payload.utf8)) else {
+        guard let id = Self.webhookID(in: context.job.payload) else {
             throw JobFailure.permanent(reason: "payload has no webhook_id: \(context.job.payload)")
         }
-        let id = payload.webhook_id
         guard let entry = try await database.inboxEntry(id: id) else {
             throw JobFailure.permanent(reason: "webhook \(id) does not exist")
         }

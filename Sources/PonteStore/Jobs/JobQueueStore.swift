@@ -193,11 +193,12 @@ extension StoreDatabase {
 
     /// Finds running jobs whose lease expired (their worker died or lost the database) and
     /// puts them back to pending, or dead-letters those that were on their last attempt.
-    public func recoverStaleJobs(now: Int64) async throws -> StaleRecovery {
+    /// `abandonment` gives each job's other changes, made in the same transaction.
+    public func recoverStaleJobs(now: Int64, abandonment: AbandonmentWrites = { _ in [] }) async throws -> StaleRecovery {
         let dialect = self.dialect
         return try await write { sql -> StaleRecovery in
             let stale = try await sql.query(
-                "SELECT id, attempts, max_attempts, lease_owner, started_at FROM jobs WHERE status = 'running' AND lease_expires_at < ?\(dialect.skipLocked)",
+                "SELECT id, attempts, max_attempts, lease_owner, started_at, kind, payload FROM jobs WHERE status = 'running' AND lease_expires_at < ?\(dialect.skipLocked)",
                 [.integer(now)]
             )
             var recovery = StaleRecovery()
@@ -227,6 +228,13 @@ extension StoreDatabase {
                     "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [.text(id), .integer(attempts), .text(owner), SQLValue(row.integer(4)), .integer(now), .text("lease_expired"), .text(error)]
                 )
+                let abandoned = AbandonedJob(
+                    id: id, kind: try row.requiredText(5, "job kind"), payload: try row.requiredText(6, "job payload"),
+                    deadLettered: dead, error: error
+                )
+                for write in abandonment(abandoned) {
+                    try await sql.execute(write.sql, write.binds)
+                }
             }
             if !recovery.requeued.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify) }
             return recovery

@@ -167,6 +167,28 @@ public struct StaleRecovery: Sendable, Equatable {
     }
 }
 
+/// A running job whose lease expired, as a stale-lease sweep found it.
+public struct AbandonedJob: Sendable, Equatable {
+    public let id: String
+    public let kind: String
+    public let payload: String
+    /// True when it was on its last attempt and is now dead; false when it is pending again.
+    public let deadLettered: Bool
+    public let error: String
+
+    public init(id: String, kind: String, payload: String, deadLettered: Bool, error: String) {
+        self.id = id
+        self.kind = kind
+        self.payload = payload
+        self.deadLettered = deadLettered
+        self.error = error
+    }
+}
+
+/// The changes that go with a job's abandonment, made in the same transaction: what a job
+/// kind's handler would have recorded had its worker not died (none by default).
+public typealias AbandonmentWrites = @Sendable (AbandonedJob) -> [DeferredWrite]
+
 /// A periodic job: enqueued once per due time across all processes.
 public struct JobScheduleRecord: Sendable, Equatable {
     public var name: String
