@@ -22,6 +22,19 @@ import Testing
         #expect(events == [VerifiedEvent(eventID: "evt_test_1", eventType: "payment_intent.succeeded")])
     }
 
+    /// One verifier keeps one keyed HMAC and copies it per request: no request's data may
+    /// leak into the next one's signature, tampered requests included.
+    @Test func oneVerifierChecksManyEventsInTurn() throws {
+        let verifier = StripeWebhookVerifier(secret: secret)
+        for index in 0..<5 {
+            let body = bytes(#"{"id":"evt_\#(index)","type":"charge.succeeded"}"#)
+            let good = StripeSignature.header(secret: secret, timestamp: timestamp, body: body)
+            #expect(try verifier.verify(request(header: good, body: body), now: at(timestamp)).map(\.eventID) == ["evt_\(index)"])
+            #expect(rejection(verifier, request(header: good, body: body + [0x20]), now: at(timestamp)) != nil)
+        }
+        #expect(try verifier.verify(request(header: vectorHeader), now: at(timestamp)).map(\.eventID) == ["evt_test_1"])
+    }
+
     @Test func stripeSignerReproducesDocumentedVector() {
         #expect(StripeSignature.header(secret: secret, timestamp: timestamp, body: body) == vectorHeader)
     }

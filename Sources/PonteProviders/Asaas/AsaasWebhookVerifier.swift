@@ -25,14 +25,8 @@ public struct AsaasWebhookVerifier: WebhookVerifier {
             throw .signatureInvalid("asaas-access-token does not match the configured token")
         }
 
-        let fields = try JSONFields.decode(AsaasEventFields.self, from: request.body)
-        let id = try JSONFields.required(fields.id, "id")
-        return [VerifiedEvent(eventID: id, eventType: fields.event ?? "unknown")]
+        let fields = try JSONFields.strings(["id", "event"], in: request.body)
+        let id = try JSONFields.required(fields[0], "id")
+        return [VerifiedEvent(eventID: id, eventType: fields[1] ?? "unknown")]
     }
-}
-
-/// The only fields of an Asaas event the verifier reads.
-private struct AsaasEventFields: Decodable {
-    var id: String?
-    var event: String?
 }

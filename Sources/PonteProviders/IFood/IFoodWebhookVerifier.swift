@@ -22,15 +22,8 @@ public struct IFoodWebhookVerifier: WebhookVerifier {
             throw .signatureInvalid("X-IFood-Signature does not match the body")
         }
 
-        let fields = try JSONFields.decode(IFoodEventFields.self, from: request.body)
-        let id = try JSONFields.required(fields.id, "id")
-        return [VerifiedEvent(eventID: id, eventType: fields.fullCode ?? fields.code ?? "unknown")]
+        let fields = try JSONFields.strings(["id", "fullCode", "code"], in: request.body)
+        let id = try JSONFields.required(fields[0], "id")
+        return [VerifiedEvent(eventID: id, eventType: fields[1] ?? fields[2] ?? "unknown")]
     }
-}
-
-/// The only fields of an iFood event the verifier reads.
-private struct IFoodEventFields: Decodable {
-    var id: String?
-    var fullCode: String?
-    var code: String?
 }

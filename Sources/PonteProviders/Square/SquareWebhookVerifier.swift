@@ -32,19 +32,8 @@ public struct SquareWebhookVerifier: WebhookVerifier {
             throw .signatureInvalid("signature does not match notification URL + body")
         }
 
-        let fields = try JSONFields.decode(SquareEventFields.self, from: request.body)
-        let id = try JSONFields.required(fields.eventID, "event_id")
-        return [VerifiedEvent(eventID: id, eventType: fields.type ?? "unknown")]
-    }
-}
-
-/// The only fields of a Square event the verifier reads.
-private struct SquareEventFields: Decodable {
-    var eventID: String?
-    var type: String?
-
-    enum CodingKeys: String, CodingKey {
-        case eventID = "event_id"
-        case type
+        let fields = try JSONFields.strings(["event_id", "type"], in: request.body)
+        let id = try JSONFields.required(fields[0], "event_id")
+        return [VerifiedEvent(eventID: id, eventType: fields[1] ?? "unknown")]
     }
 }

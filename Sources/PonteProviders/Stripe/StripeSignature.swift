@@ -12,7 +12,7 @@ public enum StripeSignature {
     /// The lowercase hex `v1` signature of `body` signed at `timestamp` (Unix seconds).
     public static func signature(secret: String, timestamp: Int, body: [UInt8]) -> String {
         let digits = Array(String(timestamp).utf8)
-        return String(decoding: expectedV1(key: key(secret), timestamp: digits[...], body: body), as: UTF8.self)
+        return String(decoding: expectedV1(mac: mac(secret), timestamp: digits[...], body: body), as: UTF8.self)
     }
 
     /// A complete header value, `t=<timestamp>,v1=<hex>`, as Stripe's own test helper builds it.
@@ -24,13 +24,15 @@ public enum StripeSignature {
 
     private static let separator: [UInt8] = [UInt8(ascii: ".")]
 
-    static func key(_ secret: String) -> SymmetricKey {
-        SymmetricKey(data: Array(secret.utf8))
+    /// An HMAC keyed with `secret`, before any data: a verifier keeps one and copies it per
+    /// request, so the key's padding and hashing are done once.
+    static func mac(_ secret: String) -> HMAC<SHA256> {
+        HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8)))
     }
 
     /// The expected `v1` value as lowercase hex ASCII bytes; the body is streamed, not copied.
-    static func expectedV1(key: SymmetricKey, timestamp: ArraySlice<UInt8>, body: [UInt8]) -> [UInt8] {
-        var mac = HMAC<SHA256>(key: key)
+    static func expectedV1(mac keyed: HMAC<SHA256>, timestamp: ArraySlice<UInt8>, body: [UInt8]) -> [UInt8] {
+        var mac = keyed
         mac.update(data: timestamp)
         mac.update(data: separator)
         mac.update(data: body)

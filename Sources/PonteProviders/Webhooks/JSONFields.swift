@@ -2,6 +2,20 @@ import Foundation
 
 /// Reads the few JSON fields a verifier needs from a verified body.
 enum JSONFields {
+    /// The top-level string members `names` of the JSON object `body` (nil when absent or
+    /// null); any failure is a `.payloadInvalid` naming what was wrong.
+    static func strings(_ names: [String], in body: [UInt8]) throws(WebhookRejection) -> [String?] {
+        do {
+            return try JSONTopLevel.strings(names, in: body)
+        } catch .notAString(let name) {
+            throw .payloadInvalid("body field \"\(name)\" has an unexpected type")
+        } catch .notAnObject {
+            throw .payloadInvalid("body field \"(root)\" has an unexpected type")
+        } catch {
+            throw .payloadInvalid("body is not valid JSON")
+        }
+    }
+
     /// Decodes `body` as `T`; any failure is a `.payloadInvalid` naming what was wrong.
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(WebhookRejection) -> T {
         do {
