@@ -298,6 +298,41 @@ import Testing
         }
     }
 
+    // MARK: Abandoned jobs
+
+    @Test(arguments: Backend.available)
+    func aDeadWorkersJobIsRecoveredWithTheChangesItsKindRegistered(backend: Backend) async throws {
+        try await withJobDatabase(backend) { database in
+            // The job's kind left an event `processing` when it began; abandoned, the event
+            // follows the job: pending again, or failed once no attempt is left.
+            var registry = JobRegistry()
+            registry.register(
+                "process",
+                abandoned: { job in [InboxWrites.status(id: job.payload, status: job.deadLettered ? .failed : .pending, error: job.error)] }
+            ) { _ in }
+            let harness = Harness(database, registry: registry)
+            let event = record("stripe", "evt_abandoned")
+            _ = try await database.insertInbox([event])
+            let job = harness.queue.makeJob(kind: "process", queue: "work", payload: event.id, maxAttempts: 2)
+            _ = try await harness.queue.enqueue([job])
+            let runner = harness.runner()
+
+            for attempt in 1...2 {
+                let now = harness.clock.now()
+                let claimed = try await database.claimJobs(queue: "work", limit: 1, worker: "dead-worker", now: now, leaseUntil: now + oneSecond)
+                #expect(claimed.map(\.id) == [job.id])
+                try await database.setWebhookStatus(id: event.id, status: .processing, attemptStarted: true)
+                harness.clock.advance(by: .seconds(2))
+                try await runner.runMaintenance()
+
+                let stored = try #require(try await database.inboxEntry(id: event.id)).summary
+                #expect(stored.status == (attempt == 1 ? .pending : .failed))
+                #expect(stored.lastError?.contains("lease expired: worker dead-worker") == true)
+                #expect(try await database.requireJob(job.id).status == (attempt == 1 ? .pending : .dead))
+            }
+        }
+    }
+
     // MARK: Periodic jobs
 
     @Test(arguments: Backend.available)
