@@ -57,7 +57,14 @@ public final class SQLiteStore: StoreDatabase {
         }
         do {
             let writer = try SQLiteWriter(path: path)
-            _ = try await writer.query("PRAGMA journal_mode=WAL", [])
+            // Commits are made durable by syncing the WAL (WALSync), so without WAL mode
+            // (a file system without shared memory, such as most network mounts) they would not be.
+            let mode = try await writer.query("PRAGMA journal_mode=WAL", []).first?.text(0)
+            guard mode?.lowercased() == "wal" else {
+                throw StoreError(
+                    "SQLite kept journal mode '\(mode ?? "unknown")' instead of WAL; Ponte needs WAL, which works on a local file system: put the database on one"
+                )
+            }
             // The writer's transactions sync the log themselves, many commits per fsync (WALSync).
             _ = try await writer.query("PRAGMA synchronous=NORMAL", [])
             // A statement's undo log (kept while a statement inside a transaction may fail
