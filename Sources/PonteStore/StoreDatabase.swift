@@ -8,7 +8,8 @@ import ServiceLifecycle
 public protocol StoreDatabase: Service, Sendable {
     /// `sqlite` or `postgresql`, for logs and metrics.
     var kind: String { get }
-    /// How many batches may be written at once (SQLite has a single writer).
+    /// How many of the inbox's batches may be in flight at once (on SQLite, whose writer is
+    /// single, one is written while the one before waits for its fsync).
     var maxConcurrentWrites: Int { get }
 
     /// Applies pending migrations; returns the names of those applied now.

@@ -78,7 +78,9 @@ import Testing
         held.release.signal()
         await #expect(throws: StoreError.self) { try await waiting.value }
 
-        // Later commits are refused without trying again: what reached the disk is unknown.
+        // No transaction starts any more, and later commits are refused without trying again:
+        // what reached the disk is unknown.
+        #expect(throws: StoreError.self) { try walSync.checkHealthy() }
         let next = walSync.committed()
         await #expect(throws: StoreError.self) { try await walSync.durable(next) }
         #expect(held.calls.withLock { $0 } == 1)

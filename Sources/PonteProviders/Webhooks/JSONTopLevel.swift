@@ -56,17 +56,9 @@ enum JSONTopLevel {
                 throw .notAnObject
             }
             index += 1
-            skipWhitespace()
-            if try peek() == UInt8(ascii: "}") {
-                index += 1
-            } else {
-                while true {
-                    skipWhitespace()
-                    guard try peek() == Self.quote else { throw .invalid }
-                    let key = try string()
-                    skipWhitespace()
-                    try expect(UInt8(ascii: ":"))
-                    skipWhitespace()
+            if try !closesAtOnce(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try memberName()
                     if let slot = wanted.firstIndex(where: { matches(key, $0) }) {
                         switch try peek() {
                         case Self.quote:
@@ -81,13 +73,7 @@ enum JSONTopLevel {
                     } else {
                         try value(depth: 2)
                     }
-                    skipWhitespace()
-                    let separator = try peek()
-                    index += 1
-                    if separator == UInt8(ascii: ",") { continue }
-                    if separator == UInt8(ascii: "}") { break }
-                    throw .invalid
-                }
+                } while try continues(closedBy: UInt8(ascii: "}"))
             }
             try end()
             if let mistyped { throw .notAString(mistyped) }
@@ -102,43 +88,18 @@ enum JSONTopLevel {
             switch try peek() {
             case UInt8(ascii: "{"):
                 index += 1
-                skipWhitespace()
-                if try peek() == UInt8(ascii: "}") {
-                    index += 1
-                    return
-                }
-                while true {
-                    skipWhitespace()
-                    guard try peek() == Self.quote else { throw .invalid }
-                    _ = try string()
-                    skipWhitespace()
-                    try expect(UInt8(ascii: ":"))
-                    skipWhitespace()
+                if try closesAtOnce(UInt8(ascii: "}")) { return }
+                repeat {
+                    _ = try memberName()
                     try value(depth: depth + 1)
-                    skipWhitespace()
-                    let separator = try peek()
-                    index += 1
-                    if separator == UInt8(ascii: ",") { continue }
-                    if separator == UInt8(ascii: "}") { return }
-                    throw .invalid
-                }
+                } while try continues(closedBy: UInt8(ascii: "}"))
             case UInt8(ascii: "["):
                 index += 1
-                skipWhitespace()
-                if try peek() == UInt8(ascii: "]") {
-                    index += 1
-                    return
-                }
-                while true {
+                if try closesAtOnce(UInt8(ascii: "]")) { return }
+                repeat {
                     skipWhitespace()
                     try value(depth: depth + 1)
-                    skipWhitespace()
-                    let separator = try peek()
-                    index += 1
-                    if separator == UInt8(ascii: ",") { continue }
-                    if separator == UInt8(ascii: "]") { return }
-                    throw .invalid
-                }
+                } while try continues(closedBy: UInt8(ascii: "]"))
             case Self.quote:
                 _ = try string()
             case UInt8(ascii: "t"):
@@ -150,6 +111,37 @@ enum JSONTopLevel {
             default:
                 try number()
             }
+        }
+
+        // MARK: Containers
+
+        /// After an opening bracket: true (and past it) when `close` follows at once.
+        private mutating func closesAtOnce(_ close: UInt8) throws(Failure) -> Bool {
+            skipWhitespace()
+            guard try peek() == close else { return false }
+            index += 1
+            return true
+        }
+
+        /// An object member's name and its colon; leaves the index at the member's value.
+        private mutating func memberName() throws(Failure) -> (range: Range<Int>, escaped: Bool) {
+            skipWhitespace()
+            guard try peek() == Self.quote else { throw .invalid }
+            let name = try string()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            return name
+        }
+
+        /// After a member or element: true past a comma, false past `close`.
+        private mutating func continues(closedBy close: UInt8) throws(Failure) -> Bool {
+            skipWhitespace()
+            let separator = try peek()
+            index += 1
+            if separator == UInt8(ascii: ",") { return true }
+            if separator == close { return false }
+            throw .invalid
         }
 
         /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`

@@ -63,6 +63,7 @@ actor SQLiteWriter {
             inTransaction = false
             if !waiting.isEmpty { waiting.removeFirst().resume() }
         }
+        try walSync.checkHealthy()
         _ = try query("BEGIN IMMEDIATE", [])
         do {
             let result = try await body(SQLiteWriterExecutor(writer: self))

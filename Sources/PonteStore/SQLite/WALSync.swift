@@ -19,8 +19,9 @@ import Synchronization
 /// SQLite syncs the log itself before each checkpoint copies it into the database file, and
 /// syncs the database file after, so frames a checkpoint moved are on disk too.
 ///
-/// A failed sync is final: which writes reached the disk is then unknown, so every waiting and
-/// later transaction fails (the hub must be restarted, as PostgreSQL does after a failed fsync).
+/// A failed sync is final: which writes reached the disk is then unknown, so every waiting
+/// transaction fails and no later one starts (the hub must be restarted, as PostgreSQL does
+/// after a failed fsync).
 final class WALSync: Sendable {
     private struct Waiter {
         let ticket: UInt64
@@ -51,6 +52,11 @@ final class WALSync: Sendable {
     convenience init(databasePath: String) {
         let logPath = databasePath + "-wal"
         self.init { try Self.syncFile(at: logPath) }
+    }
+
+    /// Throws once a sync has failed: the writer checks before each transaction.
+    func checkHealthy() throws {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
     /// Notes a commit whose writes have been handed to the operating system; call right after
