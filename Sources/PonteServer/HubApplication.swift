@@ -143,8 +143,11 @@ private func startSandboxIfAsked(_ configuration: inout HubConfiguration, logger
     return nil
 }
 
-/// Builds a worker process: the database and the job runner, no HTTP. It applies migrations
-/// before taking jobs, and stops on SIGTERM/SIGINT like `serve`.
+/// Builds a worker process: the database and the job runner, and no HTTP unless a metrics
+/// port is configured, where it serves `/health`, `/ready` and `/metrics` (its own jobs'
+/// outcomes and run times, and the shared queue's depth). It applies migrations before taking
+/// jobs, and stops on SIGTERM/SIGINT like `serve`: the runner first, so the endpoint answers
+/// until the last job is finished or released.
 public func buildWorker(configuration: HubConfiguration, logger: Logger) async throws -> ServiceGroup {
     let problems = configuration.problems()
     guard problems.isEmpty else {
@@ -162,7 +165,7 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
     let clients = ProviderClients(
         settings: ProviderClientSettings(configuration), httpClient: outboundHTTP.client, logger: logger, observer: metrics
     )
-    let queue = JobQueue(database: database)
+    let queue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
     let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: queue.clock, clients: clients)
     let runner = jobs.runner(
         database: database, queue: queue, metrics: metrics, logger: logger,
@@ -171,7 +174,33 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
             logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])
         }
     )
+    var services: [any Service] = [database, outboundHTTP]
+    if let port = configuration.metricsPort {
+        services.append(workerOperations(database: database, metrics: metrics, host: configuration.host, port: port, logger: logger))
+    } else {
+        logger.info("no metrics port: this worker serves no HTTP; pass --metrics-port (or PONTE_METRICS_PORT) for /metrics")
+    }
+    services.append(runner)
     return ServiceGroup(
-        configuration: .init(services: [database, outboundHTTP, runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    )
+}
+
+/// A worker's `/health`, `/ready` and `/metrics`, and nothing else.
+private func workerOperations(database: any StoreDatabase, metrics: HubMetrics, host: String, port: Int, logger: Logger) -> some Service {
+    let router = Router(context: PonteRequestContext.self)
+    router.add(middleware: HubMiddleware(metrics: metrics))
+    OperationsController(database: database, metrics: metrics, expectedSchemaVersion: Store.latestSchemaVersion)
+        .addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "ponte"),
+        onServerRunning: { channel in
+            logger.info(
+                "worker metrics are served",
+                metadata: ["address": "\(channel.localAddress?.description ?? "?")", "paths": "/health,/ready,/metrics"]
+            )
+        },
+        logger: logger
     )
 }

@@ -4,10 +4,10 @@ import Logging
 import PonteServer
 
 /// Loads the configuration from flags, environment, file and defaults, or exits with the reason.
-func loadConfiguration(_ options: HubOptions, workers: Bool? = nil, sandbox: Bool? = nil) throws -> HubConfiguration {
+func loadConfiguration(_ options: HubOptions, workers: Bool? = nil, sandbox: Bool? = nil, metricsPort: Int? = nil) throws -> HubConfiguration {
     let flags = CommandLineOverrides(
         host: options.host, port: options.port, database: options.database,
-        configFile: options.config, logLevel: options.logLevel, workers: workers, sandbox: sandbox
+        configFile: options.config, logLevel: options.logLevel, workers: workers, sandbox: sandbox, metricsPort: metricsPort
     )
     do {
         return try ConfigurationLoader.load(flags: flags)

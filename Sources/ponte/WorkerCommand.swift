@@ -13,13 +13,20 @@ struct WorkerCommand: AsyncParsableCommand {
             jobs run again once its lease expires. Workers wake on PostgreSQL LISTEN/NOTIFY and poll \
             as a fallback. Migrations are applied at start. SIGTERM or SIGINT stops claiming, lets \
             running jobs finish (10 s at most), puts the rest back to pending and exits.
+
+            With --metrics-port, the worker serves /health, /ready and /metrics on --host at that \
+            port: its jobs' outcomes, retries, dead letters and run times, and the queues' depth. \
+            --port is not used by workers.
             """
     )
 
     @OptionGroup var options: HubOptions
 
+    @Option(help: "Serve /health, /ready and /metrics on this port (env PONTE_METRICS_PORT; default: no HTTP).")
+    var metricsPort: Int?
+
     func run() async throws {
-        let configuration = try loadConfiguration(options, workers: true)
+        let configuration = try loadConfiguration(options, workers: true, metricsPort: metricsPort)
         let logger = bootstrapLogging(level: configuration.logLevel)
         do {
             let group = try await buildWorker(configuration: configuration, logger: logger)

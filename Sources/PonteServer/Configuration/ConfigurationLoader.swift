@@ -11,12 +11,14 @@ public struct CommandLineOverrides: Sendable {
     public var logLevel: String?
     public var workers: Bool?
     public var sandbox: Bool?
+    public var metricsPort: Int?
 
     public init(
         host: String? = nil, port: Int? = nil, database: String? = nil, configFile: String? = nil, logLevel: String? = nil,
-        workers: Bool? = nil, sandbox: Bool? = nil
+        workers: Bool? = nil, sandbox: Bool? = nil, metricsPort: Int? = nil
     ) {
         self.workers = workers
+        self.metricsPort = metricsPort
         self.sandbox = sandbox
         self.host = host
         self.port = port
@@ -76,6 +78,7 @@ public enum ConfigurationLoader {
         try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }
         try pick("workers", flag: flags.workers, envName: "PONTE_WORKERS", fileValue: file.server["workers"].flatMap(parseBool), parse: parseBool) { config.workers = $0 }
         try pick("worker_concurrency", flag: nil, envName: "PONTE_WORKER_CONCURRENCY", fileValue: try file.serverInt("worker_concurrency"), parse: { Int($0) }) { config.workerConcurrency = $0 }
+        try pick("metrics_port", flag: flags.metricsPort, envName: "PONTE_METRICS_PORT", fileValue: try file.serverInt("metrics_port"), parse: { Int($0) }) { config.metricsPort = $0 }
         try pick("sandbox", flag: flags.sandbox, envName: "PONTE_SANDBOX", fileValue: file.server["sandbox"].flatMap(parseBool), parse: parseBool) { config.sandbox = $0 }
         try pick("sandbox_port", flag: nil, envName: "PONTE_SANDBOX_PORT", fileValue: try file.serverInt("sandbox_port"), parse: { Int($0) }) { config.sandboxPort = $0 }
         try pick("sandbox_url", flag: nil, envName: "PONTE_SANDBOX_URL", fileValue: file.server["sandbox_url"], parse: string) { config.sandboxURL = $0 }

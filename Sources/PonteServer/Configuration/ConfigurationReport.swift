@@ -15,6 +15,7 @@ public enum ConfigurationReport {
         row("max_body_bytes", String(configuration.maxBodyBytes))
         row("data_dir", configuration.resolvedDataDirectory)
         row("log_level", configuration.logLevel)
+        row("metrics_port", configuration.metricsPort.map { "\($0) (ponte worker's /health, /ready, /metrics)" } ?? "(none: ponte worker serves no HTTP)")
         row("sandbox", configuration.sandbox ? "on (simulators on port \(configuration.sandboxPort))" : "off")
         if let sandboxURL = configuration.sandboxURL { row("sandbox_url", sandboxURL) }
         row("jwt_secret", configuration.jwtSecret == nil ? "(random key in data_dir/jwt-secret)" : redacted)

@@ -21,6 +21,9 @@ public struct HubConfiguration: Sendable {
     public var workers: Bool = true
     /// Jobs of each queue one process runs at once.
     public var workerConcurrency: Int = 16
+    /// `ponte worker --metrics-port`: where a worker process serves `/health`, `/ready` and
+    /// `/metrics` (on `host`); nil serves nothing. `ponte serve` has them on its own port.
+    public var metricsPort: Int?
     public var secrets = WebhookSecrets()
     /// Credentials and base URLs for calling providers' APIs.
     public var providerAPI = ProviderAPIConfiguration()
@@ -68,6 +71,9 @@ public struct HubConfiguration: Sendable {
         }
         if !(1...1024).contains(workerConcurrency) {
             problems.append("worker concurrency \(workerConcurrency) is out of range; use 1-1024")
+        }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            problems.append("metrics port \(metricsPort) is out of range; use 1-65535 (0 picks a free port)")
         }
         if !(0...65535).contains(sandboxPort) { problems.append("sandbox port \(sandboxPort) is out of range; use 0-65535") }
         if sandbox, sandboxPort != 0, sandboxPort == port {
