@@ -48,7 +48,7 @@ public func buildApplication(
     let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: jobQueue.clock, clients: clients)
     if configuration.workers {
         let runner = jobs.runner(
-            database: database, queue: jobQueue, metrics: metrics, logger: logger,
+            queue: jobQueue, metrics: metrics, logger: logger,
             prepare: { try await HubJobs.waitForMigrations(database: database, logger: logger) }
         )
         services.append(runner)
@@ -168,7 +168,7 @@ public func buildWorker(configuration: HubConfiguration, logger: Logger) async t
     let queue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
     let jobs = HubJobs(database: database, concurrency: configuration.workerConcurrency, clock: queue.clock, clients: clients)
     let runner = jobs.runner(
-        database: database, queue: queue, metrics: metrics, logger: logger,
+        queue: queue, metrics: metrics, logger: logger,
         prepare: {
             let applied = try await database.migrate(logger: logger)
             logger.info("database ready", metadata: ["database": "\(location)", "kind": "\(database.kind)", "migrations_applied": "\(applied.count)"])

@@ -43,6 +43,7 @@ import Testing
         """
 
     /// Writes `text` to a temporary YAML file and runs `body` with its path.
+    @discardableResult
     func withConfigFile<R>(_ text: String = Self.yaml, _ body: (String) throws -> R) throws -> R {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -25,11 +25,14 @@ public struct HubJobs: Sendable {
     public let registry: JobRegistry
     public let settings: JobRunnerSettings
     public let periodic: [PeriodicJob]
+    /// Where the jobs are queued.
+    let database: any StoreDatabase
 
     init(
         database: any StoreDatabase, concurrency: Int, clock: any JobClock = SystemJobClock(),
         clients: ProviderClients, webhookHandlers: [String: WebhookEventHandler] = [:]
     ) {
+        self.database = database
         var registry = JobRegistry()
         let processor = WebhookProcessor(database: database, handlers: webhookHandlers)
         registry.register(WebhookProcessor.kind, abandoned: WebhookProcessor.abandoned) { try await processor.handle($0) }
@@ -63,7 +66,7 @@ public struct HubJobs: Sendable {
 
     /// The runner of `jobs` for this process, reporting to `metrics`.
     func runner(
-        database: any StoreDatabase, queue: JobQueue, metrics: HubMetrics, logger: Logger,
+        queue: JobQueue, metrics: HubMetrics, logger: Logger,
         prepare: @escaping @Sendable () async throws -> Void
     ) -> JobRunner {
         let runner = JobRunner(

@@ -19,15 +19,13 @@ public final class HubMetrics: Sendable {
 
     public init() {
         commitLatency = registry.makeDurationHistogram(
-            name: "ponte_db_commit_seconds",
+            descriptor: Names.dbCommitSeconds,
             buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "Time to commit one batch of webhooks"
+                      .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
         )
         batchSize = registry.makeValueHistogram(
-            name: "ponte_db_commit_batch_rows",
-            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-            help: "Webhooks committed per transaction"
+            descriptor: Names.dbCommitBatchRows,
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256]
         )
     }
 
@@ -36,9 +34,8 @@ public final class HubMetrics: Sendable {
     func webhookReceived(provider: String, outcome: String) {
         Self.series([provider, outcome], in: webhookCounters) {
             registry.makeCounter(
-                name: "ponte_webhooks_received_total",
-                labels: [("provider", provider), ("outcome", outcome)],
-                help: "Webhook requests by provider and outcome"
+                descriptor: Names.webhooksReceivedTotal,
+                labels: [("provider", provider), ("outcome", outcome)]
             )
         }.increment()
     }
@@ -47,11 +44,10 @@ public final class HubMetrics: Sendable {
         let statusText = String(status)
         Self.series([method, route, statusText], in: requestDurations) {
             registry.makeDurationHistogram(
-                name: "ponte_http_request_duration_seconds",
+                descriptor: Names.httpRequestDurationSeconds,
                 labels: [("method", method), ("route", route), ("status", statusText)],
                 buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                          .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)],
-                help: "HTTP request durations by route and status"
+                          .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)]
             )
         }.record(duration)
     }
@@ -74,7 +70,7 @@ public final class HubMetrics: Sendable {
     // MARK: Jobs
 
     func jobsEnqueued(queue: String, count: Int) {
-        registry.makeCounter(name: "ponte_jobs_enqueued_total", labels: [("queue", queue)], help: "Jobs enqueued")
+        registry.makeCounter(descriptor: Names.jobsEnqueuedTotal, labels: [("queue", queue)])
             .increment(by: Int64(count))
     }
 
@@ -89,20 +85,18 @@ public final class HubMetrics: Sendable {
         case .release: outcome = "released"
         }
         registry.makeCounter(
-            name: "ponte_jobs_completed_total", labels: [("queue", queue), ("outcome", outcome)],
-            help: "Job attempts by outcome: succeeded, retried, dead (dead-lettered), released (not run: rate limit or shutdown)"
+            descriptor: Names.jobsCompletedTotal, labels: [("queue", queue), ("outcome", outcome)]
         ).increment()
         if outcome == "retried" {
-            registry.makeCounter(name: "ponte_jobs_retried_total", labels: [("queue", queue)], help: "Job attempts that failed and will be retried").increment()
+            registry.makeCounter(descriptor: Names.jobsRetriedTotal, labels: [("queue", queue)]).increment()
         }
         if outcome == "dead" {
-            registry.makeCounter(name: "ponte_jobs_dead_lettered_total", labels: [("queue", queue)], help: "Jobs dead-lettered").increment()
+            registry.makeCounter(descriptor: Names.jobsDeadLetteredTotal, labels: [("queue", queue)]).increment()
         }
         registry.makeDurationHistogram(
-            name: "ponte_job_run_seconds", labels: [("queue", queue), ("kind", kind)],
+            descriptor: Names.jobRunSeconds, labels: [("queue", queue), ("kind", kind)],
             buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100),
-                      .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)],
-            help: "Time a job's handler ran"
+                      .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]
         ).record(.microseconds(Int64(seconds * 1_000_000)))
     }
 
@@ -130,8 +124,7 @@ public final class HubMetrics: Sendable {
             for queue in Set(counts.map(\.queue)).union(previous.map { $0[0] }) {
                 let age = oldest[[queue, priority.rawValue]].map { Double(max(0, now - $0)) / 1_000_000 } ?? 0
                 registry.makeGauge(
-                    name: "ponte_queue_oldest_pending_age_seconds", labels: [("queue", queue), ("priority", priority.rawValue)],
-                    help: "Age of the oldest due pending job"
+                    descriptor: Names.queueOldestPendingAgeSeconds, labels: [("queue", queue), ("priority", priority.rawValue)]
                 ).set(age)
             }
         }
@@ -139,9 +132,52 @@ public final class HubMetrics: Sendable {
 
     private func depthGauge(_ labels: [String]) -> Gauge {
         registry.makeGauge(
-            name: "ponte_queue_jobs", labels: [("queue", labels[0]), ("priority", labels[1]), ("status", labels[2])],
-            help: "Jobs by queue, priority and status (pending, running, dead)"
+            descriptor: Names.queueJobs, labels: [("queue", labels[0]), ("priority", labels[1]), ("status", labels[2])]
         )
+    }
+
+    /// Every metric's name (the base, then the unit suffix) and help text. (Computed: the
+    /// descriptor type is not `Sendable`.)
+    enum Names {
+        static var dbCommitSeconds: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_db_commit", unitName: "seconds", helpText: "Time to commit one batch of webhooks")
+        }
+        static var dbCommitBatchRows: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_db_commit_batch", unitName: "rows", helpText: "Webhooks committed per transaction")
+        }
+        static var webhooksReceivedTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_webhooks_received", unitName: "total", helpText: "Webhook requests by provider and outcome")
+        }
+        static var httpRequestDurationSeconds: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_http_request_duration", unitName: "seconds", helpText: "HTTP request durations by route and status")
+        }
+        static var jobsEnqueuedTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_jobs_enqueued", unitName: "total", helpText: "Jobs enqueued")
+        }
+        static var jobsCompletedTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_jobs_completed", unitName: "total", helpText: "Job attempts by outcome: succeeded, retried, dead (dead-lettered), released (not run: rate limit or shutdown)")
+        }
+        static var jobsRetriedTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_jobs_retried", unitName: "total", helpText: "Job attempts that failed and will be retried")
+        }
+        static var jobsDeadLetteredTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_jobs_dead_lettered", unitName: "total", helpText: "Jobs dead-lettered")
+        }
+        static var jobRunSeconds: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_job_run", unitName: "seconds", helpText: "Time a job's handler ran")
+        }
+        static var queueOldestPendingAgeSeconds: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_queue_oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest due pending job")
+        }
+        static var queueJobs: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_queue", unitName: "jobs", helpText: "Jobs by queue, priority and status (pending, running, dead)")
+        }
+        static var providerCallsTotal: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_provider_calls", unitName: "total", helpText: "Calls to providers by operation and status class")
+        }
+        static var providerCallDurationSeconds: MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "ponte_provider_call_duration", unitName: "seconds", helpText: "Latency of calls to providers")
+        }
     }
 
     /// The Prometheus text exposition of every metric.
@@ -160,13 +196,12 @@ extension HubMetrics: OutboundCallObserver {
     public func callFinished(provider: String, operation: String, statusClass: String, duration: Duration) {
         let labels = [("provider", provider), ("operation", operation), ("status_class", statusClass)]
         registry.makeCounter(
-            name: "ponte_provider_calls_total", labels: labels, help: "Calls to providers by operation and status class"
+            descriptor: Names.providerCallsTotal, labels: labels
         ).increment()
         registry.makeDurationHistogram(
-            name: "ponte_provider_call_duration_seconds", labels: labels,
+            descriptor: Names.providerCallDurationSeconds, labels: labels,
             buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)],
-            help: "Latency of calls to providers"
+                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)]
         ).record(duration)
     }
 }

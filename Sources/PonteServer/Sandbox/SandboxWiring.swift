@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import PonteProviders
 import PonteSandbox
 
 /// Makes the hub and the simulators agree: `serve --sandbox` (simulators in-process) and
