@@ -117,6 +117,18 @@ public final class JobRunner: Service, Sendable {
             var cancelled = false
             var lingered = false
             while true {
+                if Task.isCancelled {
+                    // Cancelled, not asked to stop (another service failed): the database may
+                    // already be gone. Unrecorded jobs run again once their leases expire.
+                    let unrecorded = running
+                    if unrecorded > 0 {
+                        logger.warning(
+                            "workers cancelled: outcomes not recorded; these jobs run again once their leases expire",
+                            metadata: ["queue": "\(settings.name)", "jobs": "\(unrecorded)"]
+                        )
+                    }
+                    break
+                }
                 if isStopping {
                     let done = finished.takeAll()
                     if !done.isEmpty {
@@ -301,9 +313,9 @@ public final class JobRunner: Service, Sendable {
 
     private func renewLeases() async {
         let interval = settings.leaseDuration / 3
-        while queuesRunning.load(ordering: .relaxed) {
+        while queuesRunning.load(ordering: .relaxed) && !Task.isCancelled {
             await maintenanceBell.wait(timeout: interval)
-            guard queuesRunning.load(ordering: .relaxed) else { break }
+            guard queuesRunning.load(ordering: .relaxed) && !Task.isCancelled else { break }
             do {
                 try await database.renewLeases(worker: workerID, until: clock.now() + settings.leaseDuration.microseconds)
             } catch {
@@ -313,9 +325,9 @@ public final class JobRunner: Service, Sendable {
     }
 
     private func maintain() async {
-        while !isStopping {
+        while !isStopping && !Task.isCancelled {
             await maintenanceBell.wait(timeout: settings.maintenanceInterval)
-            if isStopping { break }
+            if isStopping || Task.isCancelled { break }
             do {
                 try await runMaintenance()
             } catch {

@@ -32,7 +32,9 @@ struct Serve: AsyncParsableCommand {
             try await app.runService()
             logger.info("ponte stopped: in-flight requests answered, running jobs finished or released, queued events committed, database closed")
         } catch {
-            logger.critical("ponte stopped", metadata: ["error": "\(error)"])
+            var listening = "\(configuration.host):\(configuration.port)"
+            if configuration.sandbox { listening += " or the sandbox's port \(configuration.sandboxPort)" }
+            logger.critical("ponte stopped", metadata: ["error": "\(startupFailure(error, listening: listening))"])
             throw ExitCode.failure
         }
     }

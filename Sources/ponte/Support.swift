@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import PonteServer
 
 /// Loads the configuration from flags, environment, file and defaults, or exits with the reason.
@@ -25,4 +26,20 @@ func bootstrapLogging(level: String) -> Logger {
         return handler
     }
     return Logger(label: "ponte")
+}
+
+/// Why the process could not start, said so the operator knows what to change. `listening`
+/// names what it tried to listen on, e.g. `127.0.0.1:8080`.
+func startupFailure(_ error: any Error, listening: String) -> String {
+    guard let failure = error as? IOError else { return "\(error)" }
+    switch failure.errnoCode {
+    case EADDRINUSE:
+        return "cannot listen on \(listening): another process already uses that port; stop it or choose another port"
+    case EACCES:
+        return "cannot listen on \(listening): permission denied (ports below 1024 need privileges); choose a higher port"
+    case EADDRNOTAVAIL:
+        return "cannot listen on \(listening): that host address is not one of this machine's; use 127.0.0.1 or 0.0.0.0"
+    default:
+        return "\(error)"
+    }
 }

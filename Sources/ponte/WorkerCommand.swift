@@ -33,7 +33,8 @@ struct WorkerCommand: AsyncParsableCommand {
             try await group.run()
             logger.info("ponte worker stopped: running jobs finished or released, database closed")
         } catch {
-            logger.critical("ponte worker stopped", metadata: ["error": "\(error)"])
+            let listening = "\(configuration.host):\(configuration.metricsPort ?? 0) (--metrics-port)"
+            logger.critical("ponte worker stopped", metadata: ["error": "\(startupFailure(error, listening: listening))"])
             throw ExitCode.failure
         }
     }

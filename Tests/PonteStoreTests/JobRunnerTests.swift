@@ -497,3 +497,36 @@ import Testing
         #expect(backoff.delay(afterAttempts: 2, unit: 7) == .seconds(4))
     }
 }
+
+/// A runner whose task is cancelled (another service of the process failed, so the group
+/// cancels them all) stops, rather than retrying in a loop against a database that is going.
+@Suite struct JobRunnerCancellationTests {
+    @Test(arguments: Backend.available)
+    func aCancelledRunnerStops(backend: Backend) async throws {
+        try await withJobDatabase(backend) { database in
+            var registry = JobRegistry()
+            registry.register("slow") { _ in try await Task.sleep(for: .seconds(60)) }
+            let harness = JobRunnerTests.Harness(database, registry: registry)
+            _ = try await harness.enqueue("slow")
+            let runner = harness.runner()
+            let done = Locked(false)
+            let running = Task {
+                try await runner.run()
+                done.withLock { $0 = true }
+            }
+            // The job has started: it is running under this runner's lease.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await database.listJobs(JobQuery(status: .running, limit: 10)).isEmpty {
+                try #require(ContinuousClock.now < deadline, "the runner never claimed the job")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.cancel()
+            // Polled, so that a runner that never stops fails the test instead of hanging it.
+            let stopBy = ContinuousClock.now + .seconds(5)
+            while !done.value, ContinuousClock.now < stopBy { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(done.value, "a cancelled runner stops at once")
+            // Its outcome was not recorded: the job runs again once its lease expires.
+            #expect(try await database.listJobs(JobQuery(status: .running, limit: 10)).count == 1)
+        }
+    }
+}

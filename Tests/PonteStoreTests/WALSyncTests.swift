@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -84,5 +85,51 @@ import Testing
         let next = walSync.committed()
         await #expect(throws: StoreError.self) { try await walSync.durable(next) }
         #expect(held.calls.withLock { $0 } == 1)
+    }
+}
+
+/// Closing the SQLite writer while others still use it (a failing service cancels the whole
+/// process at once): the transaction under way commits, the waiting ones fail, and every later
+/// call fails with a clear error instead of touching a closed connection.
+@Suite struct SQLiteWriterCloseTests {
+    @Test func closingLetsTheTransactionUnderWayCommitAndFailsTheOthers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ponte-writer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/writer.sqlite"
+        let writer = try SQLiteWriter(path: path)
+        _ = try await writer.query("CREATE TABLE t (x INTEGER)", [])
+
+        let (entered, enteredContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+        let underWay = Task {
+            try await writer.transaction { sql in
+                try await sql.execute("INSERT INTO t VALUES (1)", [])
+                enteredContinuation.yield()
+                for await _ in release { break }  // suspended inside the transaction
+                try await sql.execute("INSERT INTO t VALUES (2)", [])
+                return 2
+            }
+        }
+        for await _ in entered { break }
+        let waiting = (0..<5).map { index in
+            Task { try await writer.transaction { sql in try await sql.execute("INSERT INTO t VALUES (?)", [.integer(Int64(10 + index))]) } }
+        }
+        try await Task.sleep(for: .milliseconds(50))  // they queue behind the one under way
+        let closing = Task { await writer.close() }
+        try await Task.sleep(for: .milliseconds(20))
+        releaseContinuation.yield()
+
+        #expect(try await underWay.value == 2)
+        await closing.value
+        for task in waiting {
+            await #expect(throws: StoreError.self) { try await task.value }
+        }
+        await #expect(throws: StoreError.self) { try await writer.transaction { sql in try await sql.execute("INSERT INTO t VALUES (3)", []) } }
+        await #expect(throws: StoreError.self) { _ = try await writer.query("SELECT 1", []) }
+
+        let reopened = try SQLiteWriter(path: path)
+        #expect(try await reopened.query("SELECT count(*) FROM t", []).first?.integer(0) == 2)
+        await reopened.close()
     }
 }

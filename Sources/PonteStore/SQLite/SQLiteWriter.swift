@@ -23,6 +23,14 @@ actor SQLiteWriter {
     private var statements: [String: OpaquePointer] = [:]
     private var inTransaction = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Once closing, no transaction starts: each fails with `closedError`.
+    private var closed = false
+    /// Once the connection is closed, every statement fails with `closedError` too.
+    private var connectionClosed = false
+    /// `close()` waiting for the transaction under way.
+    private var closing: CheckedContinuation<Void, Never>?
+
+    static let closedError = StoreError("the database is closed: the hub is stopping")
 
     /// Prepared statements kept at most; beyond, the cache starts afresh.
     private static let maxStatements = 256
@@ -55,13 +63,19 @@ actor SQLiteWriter {
 
     /// Runs `body` and commits, one transaction at a time; returns the commit's sync ticket.
     private func commit<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> (T, UInt64) {
-        while inTransaction {
+        while inTransaction && !closed {
             await withCheckedContinuation { waiting.append($0) }
         }
+        guard !closed else { throw Self.closedError }
         inTransaction = true
         defer {
             inTransaction = false
-            if !waiting.isEmpty { waiting.removeFirst().resume() }
+            if let closing {
+                self.closing = nil
+                closing.resume()
+            } else if !waiting.isEmpty {
+                waiting.removeFirst().resume()
+            }
         }
         try walSync.checkHealthy()
         _ = try query("BEGIN IMMEDIATE", [])
@@ -75,10 +89,22 @@ actor SQLiteWriter {
         }
     }
 
-    func close() {
+    /// Lets the transaction under way finish, fails those waiting to start, and closes the
+    /// connection. The services that use the store may still be running (when another
+    /// service's failure cancels them all at once), so later calls fail with `closedError`.
+    func close() async {
+        guard !closed else { return }
+        closed = true
+        if inTransaction {
+            await withCheckedContinuation { closing = $0 }
+        }
+        let waiters = waiting
+        waiting.removeAll()
+        for waiter in waiters { waiter.resume() }  // each one sees `closed` and throws
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
+        connectionClosed = true
         thread.shutdown()
         walSync.shutdown()
     }
@@ -87,6 +113,7 @@ actor SQLiteWriter {
 
     /// Runs one statement: inside a transaction, or on its own (pragmas, a table's creation).
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        guard !connectionClosed else { throw Self.closedError }
         let statement = try prepared(sql)
         defer {
             sqlite_nio_sqlite3_reset(statement)
