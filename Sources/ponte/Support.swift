@@ -29,9 +29,9 @@ func bootstrapLogging(level: String) -> Logger {
 }
 
 /// Why the process could not start, said so the operator knows what to change. `listening`
-/// names what it tried to listen on, e.g. `127.0.0.1:8080`.
-func startupFailure(_ error: any Error, listening: String) -> String {
-    guard let failure = error as? IOError else { return "\(error)" }
+/// names what it tried to listen on, e.g. `127.0.0.1:8080` (nil: it listens on nothing).
+func startupFailure(_ error: any Error, listening: String?) -> String {
+    guard let listening, let failure = error as? IOError else { return "\(error)" }
     switch failure.errnoCode {
     case EADDRINUSE:
         return "cannot listen on \(listening): another process already uses that port; stop it or choose another port"

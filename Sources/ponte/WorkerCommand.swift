@@ -33,7 +33,7 @@ struct WorkerCommand: AsyncParsableCommand {
             try await group.run()
             logger.info("ponte worker stopped: running jobs finished or released, database closed")
         } catch {
-            let listening = "\(configuration.host):\(configuration.metricsPort ?? 0) (--metrics-port)"
+            let listening = configuration.metricsPort.map { "\(configuration.host):\($0) (--metrics-port)" }
             logger.critical("ponte worker stopped", metadata: ["error": "\(startupFailure(error, listening: listening))"])
             throw ExitCode.failure
         }

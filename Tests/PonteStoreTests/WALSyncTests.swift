@@ -115,9 +115,9 @@ import Testing
         let waiting = (0..<5).map { index in
             Task { try await writer.transaction { sql in try await sql.execute("INSERT INTO t VALUES (?)", [.integer(Int64(10 + index))]) } }
         }
-        try await Task.sleep(for: .milliseconds(50))  // they queue behind the one under way
+        while await writer.waiting.count < 5 { try await Task.sleep(for: .milliseconds(1)) }  // queued behind it
         let closing = Task { await writer.close() }
-        try await Task.sleep(for: .milliseconds(20))
+        while await writer.lifecycle != .closing { try await Task.sleep(for: .milliseconds(1)) }
         releaseContinuation.yield()
 
         #expect(try await underWay.value == 2)

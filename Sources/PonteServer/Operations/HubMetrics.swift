@@ -12,10 +12,12 @@ public final class HubMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let commitLatency: DurationHistogram
     private let batchSize: ValueHistogram
-    /// The per-request series already made, by their label values: the registry checks the
-    /// name and help text on every `make…` call, too slow to do once per request.
+    /// The per-request and per-job series already made, by their label values: the registry
+    /// checks the name and help text on every `make…` call, too slow to do once per request.
     private let webhookCounters = Mutex<[[String]: Counter]>([:])
     private let requestDurations = Mutex<[[String]: DurationHistogram]>([:])
+    private let jobOutcomes = Mutex<[[String]: Counter]>([:])
+    private let jobDurations = Mutex<[[String]: DurationHistogram]>([:])
 
     public init() {
         commitLatency = registry.makeDurationHistogram(
@@ -84,20 +86,22 @@ public final class HubMetrics: Sendable {
         case .dead: outcome = "dead"
         case .release: outcome = "released"
         }
-        registry.makeCounter(
-            descriptor: Names.jobsCompletedTotal, labels: [("queue", queue), ("outcome", outcome)]
-        ).increment()
+        Self.series([queue, outcome], in: jobOutcomes) {
+            registry.makeCounter(descriptor: Names.jobsCompletedTotal, labels: [("queue", queue), ("outcome", outcome)])
+        }.increment()
         if outcome == "retried" {
             registry.makeCounter(descriptor: Names.jobsRetriedTotal, labels: [("queue", queue)]).increment()
         }
         if outcome == "dead" {
             registry.makeCounter(descriptor: Names.jobsDeadLetteredTotal, labels: [("queue", queue)]).increment()
         }
-        registry.makeDurationHistogram(
-            descriptor: Names.jobRunSeconds, labels: [("queue", queue), ("kind", kind)],
-            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100),
-                      .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]
-        ).record(.microseconds(Int64(seconds * 1_000_000)))
+        Self.series([queue, kind], in: jobDurations) {
+            registry.makeDurationHistogram(
+                descriptor: Names.jobRunSeconds, labels: [("queue", queue), ("kind", kind)],
+                buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100),
+                          .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]
+            )
+        }.record(.microseconds(Int64(seconds * 1_000_000)))
     }
 
     /// Labels of queue gauges set at the last scrape, so vanished ones drop to zero.

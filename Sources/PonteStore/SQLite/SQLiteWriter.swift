@@ -22,13 +22,19 @@ actor SQLiteWriter {
     private let walSync: WALSync
     private var statements: [String: OpaquePointer] = [:]
     private var inTransaction = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-    /// Once closing, no transaction starts: each fails with `closedError`.
-    private var closed = false
-    /// Once the connection is closed, every statement fails with `closedError` too.
-    private var connectionClosed = false
+    /// Transactions waiting for the one under way.
+    private(set) var waiting: [CheckedContinuation<Void, Never>] = []
+    private(set) var lifecycle = Lifecycle.open
     /// `close()` waiting for the transaction under way.
     private var closing: CheckedContinuation<Void, Never>?
+
+    enum Lifecycle {
+        case open
+        /// No transaction starts (each fails with `closedError`); the one under way finishes.
+        case closing
+        /// The connection is closed: every statement fails with `closedError` too.
+        case closed
+    }
 
     static let closedError = StoreError("the database is closed: the hub is stopping")
 
@@ -63,10 +69,10 @@ actor SQLiteWriter {
 
     /// Runs `body` and commits, one transaction at a time; returns the commit's sync ticket.
     private func commit<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> (T, UInt64) {
-        while inTransaction && !closed {
+        while inTransaction && lifecycle == .open {
             await withCheckedContinuation { waiting.append($0) }
         }
-        guard !closed else { throw Self.closedError }
+        guard lifecycle == .open else { throw Self.closedError }
         inTransaction = true
         defer {
             inTransaction = false
@@ -93,18 +99,18 @@ actor SQLiteWriter {
     /// connection. The services that use the store may still be running (when another
     /// service's failure cancels them all at once), so later calls fail with `closedError`.
     func close() async {
-        guard !closed else { return }
-        closed = true
+        guard lifecycle == .open else { return }
+        lifecycle = .closing
         if inTransaction {
             await withCheckedContinuation { closing = $0 }
         }
         let waiters = waiting
         waiting.removeAll()
-        for waiter in waiters { waiter.resume() }  // each one sees `closed` and throws
+        for waiter in waiters { waiter.resume() }  // each one sees `closing` and throws
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
-        connectionClosed = true
+        lifecycle = .closed
         thread.shutdown()
         walSync.shutdown()
     }
@@ -113,7 +119,7 @@ actor SQLiteWriter {
 
     /// Runs one statement: inside a transaction, or on its own (pragmas, a table's creation).
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        guard !connectionClosed else { throw Self.closedError }
+        guard lifecycle != .closed else { throw Self.closedError }
         let statement = try prepared(sql)
         defer {
             sqlite_nio_sqlite3_reset(statement)
