@@ -1,36 +1,54 @@
 import Synchronization
 
 /// Wakes waiting loops: `ring()` ends every current `wait`, or else the next one.
+///
+/// A wait that times out (or is cancelled) ends alone: loops that share a bell and wait with
+/// different timeouts each keep their own pace.
 final class Doorbell: Sendable {
     private struct State {
         var rung = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var nextWait: UInt64 = 0
+        /// Waits under way, with their continuation once it is registered.
+        var waits: [UInt64: CheckedContinuation<Void, Never>?] = [:]
+        /// Waits whose timeout or cancellation came before their continuation was registered.
+        var endedEarly: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     func ring() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if state.waiters.isEmpty {
+            let registered = state.waits.compactMap { id, continuation in continuation.map { (id, $0) } }
+            if registered.isEmpty {
                 state.rung = true
                 return []
             }
-            defer { state.waiters.removeAll() }
-            return state.waiters
+            for (id, _) in registered { state.waits.removeValue(forKey: id) }
+            return registered.map(\.1)
         }
         for waiter in waiters { waiter.resume() }
     }
 
     /// Returns when rung, when `timeout` passes, or when the task is cancelled.
     func wait(timeout: Duration) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWait &+= 1
+            state.waits[state.nextWait] = .some(nil)
+            return state.nextWait
+        }
         let timer = Task {
-            // Only a timer that ran its course rings; a cancelled one stays silent.
             do {
                 try await Task.sleep(for: timeout)
-                self.ring()
-            } catch {}
+                self.end(id)
+            } catch {}  // cancelled: the wait is over already
         }
-        defer { timer.cancel() }
+        defer {
+            timer.cancel()
+            state.withLock { state in
+                state.waits.removeValue(forKey: id)
+                state.endedEarly.remove(id)
+            }
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
@@ -38,13 +56,33 @@ final class Doorbell: Sendable {
                         state.rung = false
                         return true
                     }
-                    state.waiters.append(continuation)
+                    if state.endedEarly.contains(id) { return true }
+                    state.waits[id] = continuation
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            self.ring()
+            self.end(id)
         }
+    }
+
+    /// Ends one wait (its timeout passed, or its task was cancelled) and no other.
+    private func end(_ id: UInt64) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let entry = state.waits[id] else { return nil }  // rung, or over
+            guard let continuation = entry else {
+                state.endedEarly.insert(id)
+                return nil
+            }
+            state.waits.removeValue(forKey: id)
+            return continuation
+        }
+        waiter?.resume()
+    }
+
+    /// Waits registered and not yet ended, for tests.
+    var waiting: Int {
+        state.withLock { state in state.waits.values.count { $0 != nil } }
     }
 }

@@ -156,12 +156,19 @@ public final class JobRunner: Service, Sendable {
                 let free = settings.concurrency - running + done.count
                 let now = clock.now()
                 if done.isEmpty {
-                    // Nothing to record: ask the cheap read-only question first, so idle polls
-                    // never take the write lock.
-                    let due = (try? await database.hasDueJobs(queue: settings.name, now: now)) ?? true
-                    if !due || free == 0 {
+                    // Nothing to record and no free slot: wait for a handler to finish.
+                    if free == 0 {
                         await bell.wait(timeout: self.settings.pollInterval)
                         continue
+                    }
+                    // Where writes take turns, ask the cheap read-only question first, so
+                    // idle polls never take the write lock.
+                    if database.writesOneAtATime {
+                        let due = (try? await database.hasDueJobs(queue: settings.name, now: now)) ?? true
+                        if !due {
+                            await bell.wait(timeout: self.settings.pollInterval)
+                            continue
+                        }
                     }
                 }
                 let request = ClaimRequest(

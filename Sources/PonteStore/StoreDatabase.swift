@@ -11,6 +11,10 @@ public protocol StoreDatabase: Service, Sendable {
     /// How many of the inbox's batches may be in flight at once (on SQLite, whose writer is
     /// single, one is written while the one before waits for its fsync).
     var maxConcurrentWrites: Int { get }
+    /// True when write transactions run one at a time across the whole database (SQLite).
+    /// An idle worker there asks a read-only question before it claims, so that its polls
+    /// never hold up other writers; elsewhere a claim that finds nothing is as cheap.
+    var writesOneAtATime: Bool { get }
 
     /// Applies pending migrations; returns the names of those applied now.
     func migrate(logger: Logger) async throws -> [String]

@@ -260,6 +260,7 @@ final class GatedDatabase: StoreDatabase {
 
     var kind: String { base.kind }
     var maxConcurrentWrites: Int { base.maxConcurrentWrites }
+    var writesOneAtATime: Bool { base.writesOneAtATime }
 
     /// The wrapped database's service is run by whoever created it.
     func run() async throws {}

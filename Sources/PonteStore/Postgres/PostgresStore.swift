@@ -11,6 +11,7 @@ import ServiceLifecycle
 public final class PostgresStore: StoreDatabase {
     public let kind = "postgresql"
     public let maxConcurrentWrites = 4
+    public let writesOneAtATime = false
 
     let client: PostgresClient
     private let logger: Logger

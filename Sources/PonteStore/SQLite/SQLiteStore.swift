@@ -13,6 +13,7 @@ import ServiceLifecycle
 public final class SQLiteStore: StoreDatabase {
     public let kind = "sqlite"
     public let maxConcurrentWrites = 2
+    public let writesOneAtATime = true
     public let path: String
 
     private let writer: SQLiteWriter
