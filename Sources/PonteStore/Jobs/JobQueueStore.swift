@@ -68,27 +68,30 @@ extension StoreDatabase {
 
     private static func claim(_ request: ClaimRequest, on sql: any SQLExecutor) async throws -> [ClaimedJob] {
         let dialect = sql.dialect
-        var binds: [SQLValue] = [.text(request.queue), .integer(request.now), .integer(Int64(request.limit))]
+        var pickBinds: [SQLValue] = [.text(request.queue), .integer(request.now), .integer(Int64(request.limit))]
         var limitSQL = "?"
         if let queueLimit = request.queueLimit {
             limitSQL =
                 "\(dialect.greatest)(0, \(dialect.least)(?, ? - (SELECT count(*) FROM jobs WHERE status = 'running' AND queue = ?)))"
-            binds += [.integer(Int64(queueLimit)), .text(request.queue)]
+            pickBinds += [.integer(Int64(queueLimit)), .text(request.queue)]
             if let lock = dialect.transactionLockSQL {
                 try await sql.execute(lock, [.text("ponte.queue.\(request.queue)")])
             }
         }
-        binds += [.text(request.worker), .integer(request.leaseUntil), .integer(request.now)]
-        let statement = """
-            WITH next AS MATERIALIZED (
-                SELECT id AS next_id FROM jobs WHERE status = 'pending' AND queue = ? AND run_at <= ?
-                ORDER BY order_key LIMIT \(limitSQL)\(dialect.skipLocked)
-            )
-            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = ?
-            FROM next WHERE id = next_id
-            RETURNING id, queue, kind, priority, payload, provider, attempts, max_attempts, run_at, started_at
+        // The due jobs are picked first (and locked, on PostgreSQL), then each is updated
+        // through the primary key. The rows come back in no particular order, so they are sorted.
+        let pick = """
+            SELECT id FROM jobs WHERE status = 'pending' AND queue = ? AND run_at <= ?
+            ORDER BY order_key LIMIT \(limitSQL)\(dialect.skipLocked)
             """
-        return try await sql.query(statement, binds).map { row in
+        let statement = """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = ?
+            WHERE \(dialect.inSubquery("id", pick))
+            RETURNING id, queue, kind, priority, payload, provider, attempts, max_attempts, run_at, started_at, order_key
+            """
+        let binds: [SQLValue] = [.text(request.worker), .integer(request.leaseUntil), .integer(request.now)] + pickBinds
+        let rows = try await sql.query(statement, binds).sorted { ($0.integer(10) ?? 0) < ($1.integer(10) ?? 0) }
+        return try rows.map { row in
             let id = try row.requiredText(0, "job id")
             guard let priority = row.text(3).flatMap(JobPriority.init(rawValue:)) else {
                 throw StoreError("job \(id) has an unknown priority")

@@ -98,6 +98,10 @@ public struct SQLDialect: Sendable {
     /// `column IN <list>` for one `.textList` bind: one statement shape (and one plan)
     /// whatever the list's length.
     public let inList: @Sendable (_ column: String) -> String
+    /// `column IN (subquery)`, with the subquery run once and each of its values then found
+    /// through the column's index. (PostgreSQL would otherwise join the subquery's rows to a
+    /// scan of the whole table once it guesses the table small enough.)
+    public let inSubquery: @Sendable (_ column: String, _ subquery: String) -> String
     /// The two-argument largest/smallest functions.
     public let greatest: String
     public let least: String
@@ -108,10 +112,12 @@ public struct SQLDialect: Sendable {
     public let notifySQL: String?
 
     public static let sqlite = SQLDialect(
-        skipLocked: "", forUpdate: "", inList: { "\($0) IN (SELECT value FROM json_each(?))" }, greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
+        skipLocked: "", forUpdate: "", inList: { "\($0) IN (SELECT value FROM json_each(?))" }, inSubquery: { "\($0) IN (\($1))" },
+        greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
     )
     public static let postgres = SQLDialect(
-        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", inList: { "\($0) = ANY(?)" }, greatest: "GREATEST", least: "LEAST",
+        skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", inList: { "\($0) = ANY(?)" }, inSubquery: { "\($0) = ANY(ARRAY(\($1)))" },
+        greatest: "GREATEST", least: "LEAST",
         transactionLockSQL: "SELECT pg_advisory_xact_lock(hashtext(?))",
         notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', '')"
     )
