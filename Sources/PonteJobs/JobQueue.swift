@@ -50,31 +50,33 @@ public struct JobQueue: Sendable {
         for (job, outcome) in zip(jobs, outcomes) where !outcome.existing {
             added[job.queue, default: 0] += 1
         }
-        for (queue, count) in added { enqueued(queue, count) }
-        if !added.isEmpty { wakeWorkers() }
+        for (queue, count) in added {
+            enqueued(queue, count)
+            wakeWorkers(queue: queue)
+        }
     }
 
-    /// Wakes this process's workers to look for due jobs now (after jobs were enqueued or
-    /// sent back to the queue).
-    public func wakeWorkers() {
-        waker.wake()
+    /// Wakes this process's workers of `queue` (nil: of every queue) to look for due jobs now,
+    /// after jobs were enqueued or sent back to the queue.
+    public func wakeWorkers(queue: String? = nil) {
+        waker.wake(queue)
     }
 
     /// Who `wakeWorkers` wakes: the runner, once it exists.
-    public func setWorkerWakeUp(_ wake: @escaping @Sendable () -> Void) {
+    public func setWorkerWakeUp(_ wake: @escaping @Sendable (_ queue: String?) -> Void) {
         waker.set(wake)
     }
 }
 
 /// A wake-up target set after construction.
 private final class Waker: Sendable {
-    private let target = Mutex<(@Sendable () -> Void)?>(nil)
+    private let target = Mutex<(@Sendable (String?) -> Void)?>(nil)
 
-    func set(_ wake: @escaping @Sendable () -> Void) {
+    func set(_ wake: @escaping @Sendable (String?) -> Void) {
         target.withLock { $0 = wake }
     }
 
-    func wake() {
-        target.withLock { $0 }?()
+    func wake(_ queue: String?) {
+        target.withLock { $0 }?(queue)
     }
 }

@@ -305,7 +305,7 @@ public final class JobRunner: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled && !self.isStopping {
                 do {
-                    try await self.database.listenForJobs { [self] in self.wake() }
+                    try await self.database.listenForJobs { [self] queue in self.wake(queue: queue) }
                     if self.database.dialect.notifySQL == nil { return }  // nothing to listen to
                 } catch {
                     if Task.isCancelled || self.isStopping { return }

@@ -40,7 +40,7 @@ public func buildApplication(
         metrics.batchCommitted(rows: rows, seconds: seconds)
         if rows > 0 {
             metrics.jobsEnqueued(queue: WebhookProcessor.queue, count: rows)
-            jobQueue.wakeWorkers()
+            jobQueue.wakeWorkers(queue: WebhookProcessor.queue)
         }
     }
     var services: [any Service] = [database, inbox, outboundHTTP]

@@ -30,7 +30,8 @@ public protocol StoreDatabase: Service, Sendable {
     /// when it throws.
     /// Calls `wake` whenever another process enqueues jobs, until cancelled; returns at once
     /// where the database cannot tell (workers then rely on polling).
-    func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws
+    /// `wake` gets the queue named by the notification, or nil when every queue may have jobs.
+    func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws
 
     @discardableResult
     func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T

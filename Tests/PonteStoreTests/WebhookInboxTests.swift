@@ -292,7 +292,9 @@ final class GatedDatabase: StoreDatabase {
     nonisolated(nonsending) func schemaVersion() async throws -> Int { try await base.schemaVersion() }
     var dialect: SQLDialect { base.dialect }
     nonisolated(nonsending) func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.read(sql, binds) }
-    nonisolated(nonsending) func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws { try await base.listenForJobs(wake) }
+    nonisolated(nonsending) func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {
+        try await base.listenForJobs(wake)
+    }
 
     /// Every write (the inbox's batches among them) waits at the gate until `open()`.
     nonisolated(nonsending) func write<T: Sendable>(

@@ -76,7 +76,7 @@ public struct HubJobs: Sendable {
                 metrics.jobFinished(queue: job.queue, kind: job.kind, result: result, seconds: seconds)
             }
         )
-        queue.setWorkerWakeUp { runner.wake() }
+        queue.setWorkerWakeUp { runner.wake(queue: $0) }
         return runner
     }
 

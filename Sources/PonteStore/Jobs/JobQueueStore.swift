@@ -239,7 +239,7 @@ extension StoreDatabase {
                     try await sql.execute(write.sql, write.binds)
                 }
             }
-            if !recovery.requeued.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify) }
+            if !recovery.requeued.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text("")]) }
             return recovery
         }
     }
@@ -313,9 +313,10 @@ extension StoreDatabase {
                 """,
                 [.integer(now), .integer(now), .text(id)]
             )
-            if let notify = sql.dialect.notifySQL { try await sql.execute(notify) }
             guard let row = rows.first else { return .notFound }
-            return .changed(try JobSQL.record(row))
+            let retried = try JobSQL.record(row)
+            if let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text(retried.queue)]) }
+            return .changed(retried)
         }
     }
 
@@ -394,7 +395,7 @@ extension StoreDatabase {
         let retryBinds = binds
         return try await write { sql -> [String] in
             let ids = try await sql.query(statement, retryBinds).compactMap { $0.text(0) }
-            if !ids.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify) }
+            if !ids.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text("")]) }
             return ids
         }
     }

@@ -100,10 +100,12 @@ public final class PostgresStore: StoreDatabase {
 
     public var dialect: SQLDialect { .postgres }
 
-    public func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws {
+    public func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: JobNotifications.channel) { notifications in
-                for try await _ in notifications { wake() }
+                for try await notification in notifications {
+                    wake(notification.payload.isEmpty ? nil : notification.payload)
+                }
             }
         }
     }

@@ -109,6 +109,7 @@ public struct SQLDialect: Sendable {
     /// with a concurrency limit (`nil` where writes are already serialised).
     public let transactionLockSQL: String?
     /// Wakes listening workers once the transaction commits (`nil` without LISTEN/NOTIFY).
+    /// Its one bind names the queue that has new due jobs, or is empty for every queue.
     public let notifySQL: String?
 
     public static let sqlite = SQLDialect(
@@ -119,7 +120,7 @@ public struct SQLDialect: Sendable {
         skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", inList: { "\($0) = ANY(?)" }, inSubquery: { "\($0) = ANY(ARRAY(\($1)))" },
         greatest: "GREATEST", least: "LEAST",
         transactionLockSQL: "SELECT pg_advisory_xact_lock(hashtext(?))",
-        notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', '')"
+        notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', ?)"
     )
 }
 

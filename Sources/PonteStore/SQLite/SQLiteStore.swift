@@ -170,7 +170,7 @@ public final class SQLiteStore: StoreDatabase {
     public var dialect: SQLDialect { .sqlite }
 
     /// SQLite has no notifications between processes; idle workers poll.
-    public func listenForJobs(_ wake: @escaping @Sendable () -> Void) async throws {}
+    public func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {}
 
     public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await SQLiteExecutor(connection: reader).query(sql, binds)
