@@ -20,7 +20,7 @@ import Testing
             }
             #expect(error?.outcomeUnknown == true)
             #expect(error?.isRetryable == true)
-            #expect(server.requests.count == 1)
+            #expect(await server.requests(atLeast: 1).count == 1)
             #expect(transport.metrics.recorded.map(\.statusClass) == ["error"])
         }
     }
@@ -72,7 +72,7 @@ import Testing
                     errorReader: plainErrorReader)
             }
             #expect(error?.outcomeUnknown == true)
-            #expect(server.requests.count == 1)
+            #expect(await server.requests(atLeast: 1).count == 1)
         }
     }
 
@@ -130,7 +130,7 @@ import Testing
             #expect(error == .rateLimited(retryAfter: .seconds(120)))
             #expect(error?.retryAfter == .seconds(120))
             #expect(error?.isRetryable == true)
-            #expect(server.requests.count == 1)
+            #expect(await server.requests(atLeast: 1).count == 1)
             #expect(transport.sleeps.recorded.isEmpty)
         }
     }

@@ -50,6 +50,16 @@ final class LoopbackServer: Sendable {
 
     var requests: [RecordedRequest] { received.withLock { $0 } }
 
+    /// The requests received, once there are at least `count` or five seconds have passed: a
+    /// client that timed out may have given up before a loaded machine's server read its request.
+    func requests(atLeast count: Int) async -> [RecordedRequest] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while requests.count < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests
+    }
+
     /// Records `request`; returns how many requests came before it.
     fileprivate func record(_ request: RecordedRequest) -> Int {
         received.withLock {

@@ -259,6 +259,33 @@ import Testing
         }
     }
 
+    /// Many jobs finishing together: their identical status changes run as one statement, and
+    /// an event two jobs changed gets both changes.
+    @Test(arguments: Backend.available)
+    func deferredWritesOfManyJobsAllLand(backend: Backend) async throws {
+        try await withJobDatabase(backend) { database in
+            let events = (1...3).map { record("stripe", "evt_many_\($0)") }
+            _ = try await database.insertInbox(events)
+            var ids: [String] = []
+            for _ in 0..<4 { ids.append(try await database.add(newJob())) }
+            let claimed = try await database.claimJobs(queue: "work", limit: 4, worker: "w1", now: t0, leaseUntil: t0 + 30 * oneSecond)
+            #expect(claimed.map(\.id) == ids)
+            let writes: [String: [DeferredWrite]] = [
+                ids[0]: [InboxWrites.status(id: events[0].id, status: .processed, attemptStarted: true)],
+                ids[1]: [InboxWrites.status(id: events[1].id, status: .processed, attemptStarted: true)],
+                ids[2]: [InboxWrites.status(id: events[2].id, status: .processed, attemptStarted: true)],
+                ids[3]: [InboxWrites.status(id: events[2].id, status: .processed, attemptStarted: true)],
+            ]
+            let lost = try await database.finishJobs(ids.map { .succeeded(id: $0) }, writes: writes, worker: "w1", now: t0)
+            #expect(lost.isEmpty)
+            for (event, attempts) in zip(events, [1, 1, 2]) {
+                let summary = try #require(try await database.inboxEntry(id: event.id)).summary
+                #expect(summary.status == .processed)
+                #expect(summary.attempts == attempts)
+            }
+        }
+    }
+
     /// `JobContext.onSuccess` promises that a handler's change and the job's success commit
     /// together; a worker whose lease was lost has no success to record, so its changes must not
     /// land either (another worker is running the job again).

@@ -88,9 +88,9 @@ public enum InboxWrites {
     public static func status(
         id: String, status: WebhookStatus, error: String? = nil, reason: String? = nil, attemptStarted: Bool = false
     ) -> DeferredWrite {
-        DeferredWrite(
-            sql: "UPDATE webhook_inbox SET status = ?, last_error = ?, reason = ?, attempts = attempts + ? WHERE id = ?",
-            binds: [.text(status.rawValue), SQLValue(error), SQLValue(reason), .integer(attemptStarted ? 1 : 0), .text(id)]
+        .update(
+            "webhook_inbox", set: "status = ?, last_error = ?, reason = ?, attempts = attempts + ?",
+            [.text(status.rawValue), SQLValue(error), SQLValue(reason), .integer(attemptStarted ? 1 : 0)], id: id
         )
     }
 }

@@ -151,9 +151,8 @@ extension StoreDatabase {
                 if !rows.isEmpty { applied.insert(id) }
             }
         }
-        for result in results where applied.contains(result.id) {
-            for write in writes[result.id] ?? [] { try await sql.execute(write.sql, write.binds) }
-        }
+        let applicable = results.filter { applied.contains($0.id) }.flatMap { writes[$0.id] ?? [] }
+        try await DeferredWrite.run(applicable, on: sql)
         return results.map(\.id).filter { !applied.contains($0) }
     }
 

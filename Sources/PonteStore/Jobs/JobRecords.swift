@@ -252,22 +252,96 @@ public struct ClaimRequest: Sendable, Equatable {
     }
 }
 
-/// A statement a succeeded job's handler leaves to be run in the transaction that records
-/// the job's success, so the two commit together (and many jobs share one commit).
 /// Writes about jobs that a handler leaves for its success transaction.
 public enum JobWrites {
     /// Records what job `id` produced (JSON text), shown with the job in the admin API.
     public static func result(id: String, json: String) -> DeferredWrite {
-        DeferredWrite(sql: "UPDATE jobs SET result = ? WHERE id = ?", binds: [.text(json), .text(id)])
+        .update("jobs", set: "result = ?", [.text(json)], id: id)
     }
 }
 
+/// A statement a succeeded job's handler leaves to be run in the transaction that records
+/// the job's success, so the two commit together (and many jobs share one commit).
 public struct DeferredWrite: Sendable, Equatable {
     public let sql: String
     public let binds: [SQLValue]
+    /// Set when the statement changes one row by id: such writes that differ only in the id
+    /// run as one statement when many jobs finish together.
+    let row: RowUpdate?
+
+    struct RowUpdate: Sendable, Equatable {
+        let shape: Shape
+        let id: String
+
+        /// What writes that may run as one statement share.
+        struct Shape: Hashable, Sendable {
+            let table: String
+            let assignments: String
+            let binds: [SQLValue]
+        }
+    }
 
     public init(sql: String, binds: [SQLValue]) {
         self.sql = sql
         self.binds = binds
+        self.row = nil
+    }
+
+    /// `UPDATE table SET assignments WHERE id = ?`, with `binds` for the assignments.
+    public static func update(_ table: String, set assignments: String, _ binds: [SQLValue], id: String) -> DeferredWrite {
+        DeferredWrite(
+            sql: "UPDATE \(table) SET \(assignments) WHERE id = ?", binds: binds + [.text(id)],
+            row: RowUpdate(shape: .init(table: table, assignments: assignments, binds: binds), id: id)
+        )
+    }
+
+    private init(sql: String, binds: [SQLValue], row: RowUpdate) {
+        self.sql = sql
+        self.binds = binds
+        self.row = row
+    }
+
+    /// Runs `writes` in order, except that row updates in a row with no other write between
+    /// them, each to a different row, run as one statement per shape (updates of different
+    /// rows do not depend on each other's order).
+    static func run(_ writes: [DeferredWrite], on sql: any SQLExecutor) async throws {
+        var index = 0
+        while index < writes.count {
+            guard writes[index].row != nil else {
+                try await sql.execute(writes[index].sql, writes[index].binds)
+                index += 1
+                continue
+            }
+            var end = index
+            while end < writes.count, writes[end].row != nil { end += 1 }
+            try await runRowUpdates(writes[index..<end], on: sql)
+            index = end
+        }
+    }
+
+    private static func runRowUpdates(_ writes: ArraySlice<DeferredWrite>, on sql: any SQLExecutor) async throws {
+        let rows = writes.compactMap(\.row)
+        var targets = Set<[String]>()
+        guard rows.allSatisfy({ targets.insert([$0.shape.table, $0.id]).inserted }) else {
+            // A row written twice: its writes keep their order.
+            for write in writes { try await sql.execute(write.sql, write.binds) }
+            return
+        }
+        var order: [RowUpdate.Shape] = []
+        var ids: [RowUpdate.Shape: [String]] = [:]
+        for row in rows {
+            if ids[row.shape] == nil { order.append(row.shape) }
+            ids[row.shape, default: []].append(row.id)
+        }
+        for shape in order {
+            let group = ids[shape] ?? []
+            if group.count == 1 {
+                try await sql.execute("UPDATE \(shape.table) SET \(shape.assignments) WHERE id = ?", shape.binds + [.text(group[0])])
+            } else {
+                try await sql.execute(
+                    "UPDATE \(shape.table) SET \(shape.assignments) WHERE \(sql.dialect.inList("id"))", shape.binds + [.textList(group)]
+                )
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// A value bound to or read from a SQL statement, the same on every database.
-public enum SQLValue: Sendable, Equatable {
+public enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
