@@ -102,7 +102,7 @@ import Testing
             _ = try await ifood.order(id: "o1")
             #expect(fake.tokensIssued.withLock { $0 } == 2)
 
-            fake.revoked.withLock { $0.insert("tok-2") }
+            fake.revoked.withLock { _ = $0.insert("tok-2") }
             try await ifood.confirm(orderID: "o1")
             #expect(fake.tokensIssued.withLock { $0 } == 3)
         }
