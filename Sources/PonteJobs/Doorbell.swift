@@ -10,7 +10,7 @@ final class Doorbell: Sendable {
         var nextWait: UInt64 = 0
         /// Waits under way, with their continuation once it is registered.
         var waits: [UInt64: CheckedContinuation<Void, Never>?] = [:]
-        /// Waits whose timeout or cancellation came before their continuation was registered.
+        /// Waits ended (rung, timed out or cancelled) before their continuation was registered.
         var endedEarly: Set<UInt64> = []
     }
 
@@ -18,13 +18,20 @@ final class Doorbell: Sendable {
 
     func ring() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let registered = state.waits.compactMap { id, continuation in continuation.map { (id, $0) } }
-            if registered.isEmpty {
+            if state.waits.isEmpty {
                 state.rung = true
                 return []
             }
-            for (id, _) in registered { state.waits.removeValue(forKey: id) }
-            return registered.map(\.1)
+            var registered: [CheckedContinuation<Void, Never>] = []
+            for (id, continuation) in state.waits {
+                if let continuation {
+                    registered.append(continuation)
+                } else {
+                    state.endedEarly.insert(id)  // returns as soon as it registers
+                }
+            }
+            state.waits.removeAll()
+            return registered
         }
         for waiter in waiters { waiter.resume() }
     }
@@ -52,11 +59,11 @@ final class Doorbell: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
+                    if state.endedEarly.contains(id) { return true }
                     if state.rung {
                         state.rung = false
                         return true
                     }
-                    if state.endedEarly.contains(id) { return true }
                     state.waits[id] = continuation
                     return false
                 }
