@@ -5,19 +5,21 @@ import Testing
 /// The bell that wakes the runner's loops. Two loops share one (lease renewal and maintenance),
 /// each waiting with its own timeout.
 @Suite struct DoorbellTests {
-    /// Waits until `bell` has `count` registered waits; fails after five seconds.
-    private func waitUntil(_ bell: Doorbell, has count: Int) async throws {
+    /// Starts `count` waits of ten minutes on `bell` and returns once all are registered; fails
+    /// after five seconds.
+    private func longWaits(on bell: Doorbell, count: Int) async throws -> [Task<Void, Never>] {
+        let waits = (0..<count).map { _ in Task { await bell.wait(timeout: .seconds(600)) } }
         let deadline = ContinuousClock.now + .seconds(5)
         while bell.waiting != count {
             try #require(ContinuousClock.now < deadline, "expected \(count) waits, found \(bell.waiting)")
             await Task.yield()
         }
+        return waits
     }
 
     @Test func aWaitThatTimesOutEndsNoOtherWait() async throws {
         let bell = Doorbell()
-        let long = Task { await bell.wait(timeout: .seconds(600)) }
-        try await waitUntil(bell, has: 1)
+        let long = try await longWaits(on: bell, count: 1)[0]
 
         // Returns by its own timeout; the long wait must still be waiting afterwards.
         await bell.wait(timeout: .milliseconds(20))
@@ -30,12 +32,9 @@ import Testing
 
     @Test func ringEndsEveryWaitAndOnlyThen() async throws {
         let bell = Doorbell()
-        let first = Task { await bell.wait(timeout: .seconds(600)) }
-        let second = Task { await bell.wait(timeout: .seconds(600)) }
-        try await waitUntil(bell, has: 2)
+        let waits = try await longWaits(on: bell, count: 2)
         bell.ring()
-        await first.value
-        await second.value
+        for wait in waits { await wait.value }
         #expect(bell.waiting == 0)
     }
 
@@ -50,9 +49,8 @@ import Testing
 
     @Test func cancellingAWaitEndsOnlyThatWait() async throws {
         let bell = Doorbell()
-        let kept = Task { await bell.wait(timeout: .seconds(600)) }
-        let cancelled = Task { await bell.wait(timeout: .seconds(600)) }
-        try await waitUntil(bell, has: 2)
+        let waits = try await longWaits(on: bell, count: 2)
+        let (kept, cancelled) = (waits[0], waits[1])
         cancelled.cancel()
         await cancelled.value
         #expect(bell.waiting == 1)

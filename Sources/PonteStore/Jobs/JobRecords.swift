@@ -320,26 +320,27 @@ public struct DeferredWrite: Sendable, Equatable {
     }
 
     private static func runRowUpdates(_ writes: ArraySlice<DeferredWrite>, on sql: any SQLExecutor) async throws {
-        let rows = writes.compactMap(\.row)
         var targets = Set<[String]>()
-        guard rows.allSatisfy({ targets.insert([$0.shape.table, $0.id]).inserted }) else {
+        guard writes.compactMap(\.row).allSatisfy({ targets.insert([$0.shape.table, $0.id]).inserted }) else {
             // A row written twice: its writes keep their order.
             for write in writes { try await sql.execute(write.sql, write.binds) }
             return
         }
         var order: [RowUpdate.Shape] = []
-        var ids: [RowUpdate.Shape: [String]] = [:]
-        for row in rows {
-            if ids[row.shape] == nil { order.append(row.shape) }
-            ids[row.shape, default: []].append(row.id)
+        var groups: [RowUpdate.Shape: [DeferredWrite]] = [:]
+        for write in writes {
+            guard let shape = write.row?.shape else { continue }
+            if groups[shape] == nil { order.append(shape) }
+            groups[shape, default: []].append(write)
         }
         for shape in order {
-            let group = ids[shape] ?? []
+            let group = groups[shape] ?? []
             if group.count == 1 {
-                try await sql.execute("UPDATE \(shape.table) SET \(shape.assignments) WHERE id = ?", shape.binds + [.text(group[0])])
+                try await sql.execute(group[0].sql, group[0].binds)
             } else {
                 try await sql.execute(
-                    "UPDATE \(shape.table) SET \(shape.assignments) WHERE \(sql.dialect.inList("id"))", shape.binds + [.textList(group)]
+                    "UPDATE \(shape.table) SET \(shape.assignments) WHERE \(sql.dialect.inList("id"))",
+                    shape.binds + [.textList(group.compactMap { $0.row?.id })]
                 )
             }
         }
