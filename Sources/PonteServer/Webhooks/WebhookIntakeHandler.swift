@@ -17,7 +17,8 @@ import Synchronization
 ///
 /// Requests on a connection are answered in the order they came. Any other request goes on to
 /// the router, and while the router owes an answer, webhooks follow it there. While a webhook
-/// here waits for its commit, the connection is not read and what already arrived waits.
+/// here waits for its commit, what arrives waits, and once something has, the connection is
+/// not read until the webhook is answered.
 final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -282,8 +283,12 @@ final class WebhookIntakeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.write(data, promise: promise)
     }
 
+    /// While a webhook waits for its commit, reading goes on until something arrives: an idle
+    /// keep-alive connection (the usual case: the sender waits for the answer) then costs no
+    /// change of the socket's interest in reading, twice per request. Once parts are held, no
+    /// more is read until the webhook is answered.
     func read(context: ChannelHandlerContext) {
-        if isStoring {
+        if isStoring && !held.isEmpty {
             readWanted = true
         } else {
             context.read()
