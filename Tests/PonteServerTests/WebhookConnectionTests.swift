@@ -20,6 +20,7 @@ import Testing
             for event in events[6...] { requests.writeRequest(event) }
 
             let answers = try await RawHTTPConnection.exchange(requests, port: port, answers: 14)
+            try #require(answers.count == 14)
 
             #expect(answers.map(\.status) == Array(repeating: 200, count: 14))
             #expect(String(decoding: answers[6].body, as: UTF8.self).contains("ok"))

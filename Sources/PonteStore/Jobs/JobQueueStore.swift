@@ -238,7 +238,7 @@ extension StoreDatabase {
                     try await sql.execute(write.sql, write.binds)
                 }
             }
-            if !recovery.requeued.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text("")]) }
+            if !recovery.requeued.isEmpty { try await sql.notifyWorkers(queue: nil) }
             return recovery
         }
     }
@@ -314,7 +314,7 @@ extension StoreDatabase {
             )
             guard let row = rows.first else { return .notFound }
             let retried = try JobSQL.record(row)
-            if let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text(retried.queue)]) }
+            try await sql.notifyWorkers(queue: retried.queue)
             return .changed(retried)
         }
     }
@@ -394,7 +394,7 @@ extension StoreDatabase {
         let retryBinds = binds
         return try await write { sql -> [String] in
             let ids = try await sql.query(statement, retryBinds).compactMap { $0.text(0) }
-            if !ids.isEmpty, let notify = sql.dialect.notifySQL { try await sql.execute(notify, [.text("")]) }
+            if !ids.isEmpty { try await sql.notifyWorkers(queue: nil) }
             return ids
         }
     }

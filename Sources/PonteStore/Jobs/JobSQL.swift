@@ -65,10 +65,8 @@ enum JobSQL {
                 existing[try row.requiredText(0, "unique key")] = try row.requiredText(1, "job id")
             }
         }
-        if let notify = sql.dialect.notifySQL {
-            for queue in Set(jobs.filter { inserted.contains($0.id) }.map(\.queue)) {
-                try await sql.execute(notify, [.text(queue)])
-            }
+        for queue in Set(jobs.filter { inserted.contains($0.id) }.map(\.queue)) {
+            try await sql.notifyWorkers(queue: queue)
         }
         return try jobs.map { job in
             if inserted.contains(job.id) { return EnqueuedJob(id: job.id, existing: false) }

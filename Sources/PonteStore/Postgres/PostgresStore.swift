@@ -104,7 +104,7 @@ public final class PostgresStore: StoreDatabase {
         try await client.withConnection { connection in
             try await connection.listen(on: JobNotifications.channel) { notifications in
                 for try await notification in notifications {
-                    wake(notification.payload.isEmpty ? nil : notification.payload)
+                    wake(JobNotifications.queue(inPayload: notification.payload))
                 }
             }
         }

@@ -109,7 +109,7 @@ public struct SQLDialect: Sendable {
     /// with a concurrency limit (`nil` where writes are already serialised).
     public let transactionLockSQL: String?
     /// Wakes listening workers once the transaction commits (`nil` without LISTEN/NOTIFY).
-    /// Its one bind names the queue that has new due jobs, or is empty for every queue.
+    /// Its one bind is the payload (`JobNotifications`); run it through `notifyWorkers(queue:)`.
     public let notifySQL: String?
 
     public static let sqlite = SQLDialect(
@@ -124,9 +124,24 @@ public struct SQLDialect: Sendable {
     )
 }
 
-/// The PostgreSQL channel on which enqueues wake idle workers.
+/// The PostgreSQL channel on which enqueues wake idle workers. A notification's payload names
+/// the queue with new due jobs; an empty one stands for every queue.
 public enum JobNotifications {
     public static let channel = "ponte_jobs"
+
+    /// The queue a notification's payload names, or nil for every queue.
+    static func queue(inPayload payload: String) -> String? {
+        payload.isEmpty ? nil : payload
+    }
+}
+
+extension SQLExecutor {
+    /// Wakes listening workers of `queue` (nil: of every queue) once the transaction commits;
+    /// nothing where the database has no notifications.
+    func notifyWorkers(queue: String?) async throws {
+        guard let notify = dialect.notifySQL else { return }
+        try await execute(notify, [.text(queue ?? "")])
+    }
 }
 
 extension SQLExecutor {
