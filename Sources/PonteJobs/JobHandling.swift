@@ -4,11 +4,18 @@ import Synchronization
 import PonteCore
 import PonteStore
 
-/// What a handler gets: the claimed job and a logger that names it.
+/// What a handler gets: the claimed job, a logger that names it, and the changes to commit
+/// with the attempt's outcome.
 public struct JobContext: Sendable {
     public let job: ClaimedJob
     let workerLogger: Logger
-    let writes: DeferredWrites
+    let completion: JobCompletion
+
+    init(job: ClaimedJob, workerLogger: Logger, completion: JobCompletion = JobCompletion()) {
+        self.job = job
+        self.workerLogger = workerLogger
+        self.completion = completion
+    }
 
     /// The worker's logger with the job's id and kind. Made when asked for: most jobs never
     /// log, and setting metadata costs more than a short job's run.
@@ -22,23 +29,55 @@ public struct JobContext: Sendable {
     /// True when this is the last attempt the job is allowed.
     public var isLastAttempt: Bool { job.attempt >= job.maxAttempts }
 
-    /// Leaves a statement to run in the transaction that records this job's success: the
-    /// change and the job's completion commit together, and one commit serves many jobs.
-    /// Dropped if the handler throws.
+    /// Runs `unit` in the transaction that records this job's success: the change and the
+    /// job's completion commit together (and one commit serves many jobs). If `unit` throws,
+    /// none of it is kept and the job fails alone — it is retried by its policy, or
+    /// dead-lettered with the error — while the jobs finishing with it commit. Not run if the
+    /// handler throws. Several units run in the order they were given.
+    public func onSuccess(_ unit: @escaping @Sendable (UnitOfWork) async throws -> Void) {
+        completion.add(success: unit)
+    }
+
+    /// Leaves a statement to run in the transaction that records this job's success.
     public func onSuccess(_ write: DeferredWrite) {
-        writes.append(write)
+        completion.add(write: write)
+    }
+
+    /// Runs `unit` in the transaction that records this attempt's failure (a retry to come,
+    /// or the dead letter when `failure.final`), e.g. to record the error where operators look.
+    public func onFailure(_ unit: @escaping @Sendable (UnitOfWork, JobAttemptFailure) async throws -> Void) {
+        completion.add(failure: unit)
     }
 }
 
-/// The writes one attempt left for its success transaction.
-final class DeferredWrites: Sendable {
-    private let writes = Mutex<[DeferredWrite]>([])
+/// How an attempt failed, for `JobContext.onFailure`.
+public struct JobAttemptFailure: Sendable, Equatable {
+    public let error: String
+    /// True when the job is dead-lettered now: no attempt follows.
+    public let final: Bool
+    public let attempt: Int
+}
 
-    func append(_ write: DeferredWrite) {
-        writes.withLock { $0.append(write) }
+/// What one attempt leaves for the transaction that records its outcome.
+final class JobCompletion: Sendable {
+    typealias Success = @Sendable (UnitOfWork) async throws -> Void
+    typealias Failure = @Sendable (UnitOfWork, JobAttemptFailure) async throws -> Void
+
+    private struct Steps {
+        var writes: [DeferredWrite] = []
+        var success: [Success] = []
+        var failure: [Failure] = []
     }
 
-    var all: [DeferredWrite] { writes.withLock { $0 } }
+    private let steps = Mutex(Steps())
+
+    func add(write: DeferredWrite) { steps.withLock { $0.writes.append(write) } }
+    func add(success: @escaping Success) { steps.withLock { $0.success.append(success) } }
+    func add(failure: @escaping Failure) { steps.withLock { $0.failure.append(failure) } }
+
+    var writes: [DeferredWrite] { steps.withLock { $0.writes } }
+    var success: [Success] { steps.withLock { $0.success } }
+    var failure: [Failure] { steps.withLock { $0.failure } }
 }
 
 /// Runs one kind of job. Handlers must be idempotent: a job whose worker dies mid-run runs

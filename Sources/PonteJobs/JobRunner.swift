@@ -16,25 +16,29 @@ public final class JobRunner: Service, Sendable {
     public typealias FinishObserver = @Sendable (_ job: ClaimedJob, _ result: JobResult, _ seconds: Double) -> Void
 
     public let workerID: String
-    private let database: any StoreDatabase
+    let database: any StoreDatabase
     private let registry: JobRegistry
     private let settings: JobRunnerSettings
     private let periodic: [PeriodicJob]
-    private let queue: JobQueue
+    let queue: JobQueue
     private let random: @Sendable () -> Double
     private let onFinish: FinishObserver
-    private let logger: Logger
+    let logger: Logger
     private let doorbells: [String: Doorbell]
     private let maintenanceBell = Doorbell()
     private let prepare: @Sendable () async throws -> Void
+    /// Units of work of handlers, run in the transactions that record their jobs' outcomes.
+    let work: UnitsOfWork
     private let stopping = Atomic<Bool>(false)
     /// True until every queue loop has ended; leases are renewed until then.
     private let queuesRunning = Atomic<Bool>(true)
 
-    /// - Parameter prepare: runs before anything else, e.g. waiting for migrations.
+    /// - Parameters:
+    ///   - streams: where events appended by handlers' units of work are announced once committed.
+    ///   - prepare: runs before anything else, e.g. waiting for migrations.
     public init(
         database: any StoreDatabase, registry: JobRegistry, settings: JobRunnerSettings, periodic: [PeriodicJob] = [],
-        queue: JobQueue, workerID: String, logger: Logger,
+        queue: JobQueue, streams: EventStreams? = nil, workerID: String, logger: Logger,
         prepare: @escaping @Sendable () async throws -> Void = {},
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         onFinish: @escaping FinishObserver = { _, _, _ in }
@@ -44,6 +48,7 @@ public final class JobRunner: Service, Sendable {
         self.settings = settings
         self.periodic = periodic
         self.queue = queue
+        self.work = UnitsOfWork(database: database, queue: queue, streams: streams)
         self.prepare = prepare
         self.workerID = workerID
         self.random = random
@@ -177,12 +182,8 @@ public final class JobRunner: Service, Sendable {
                 )
                 let claimed: [ClaimedJob]
                 do {
-                    let (lost, jobs) = try await database.finishAndClaim(
-                        done.map(\.result), writes: Self.writesByJob(done), claim: request
-                    )
-                    if !lost.isEmpty { logLost(lost) }
+                    claimed = try await record(done, claim: request)
                     running -= done.count
-                    claimed = jobs
                 } catch {
                     finished.putBack(done)
                     logger.error("claiming jobs failed; retrying", metadata: ["queue": "\(settings.name)", "error": "\(error)"])
@@ -192,8 +193,7 @@ public final class JobRunner: Service, Sendable {
                 for job in claimed {
                     running += 1
                     handlers.addTask {
-                        let (result, writes) = await self.execute(job)
-                        finished.append(FinishedJob(job: job, result: result, writes: writes))
+                        finished.append(await self.execute(job))
                         bell.ring()
                     }
                 }
@@ -204,24 +204,10 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private static func writesByJob(_ done: [FinishedJob]) -> [String: [DeferredWrite]] {
-        Dictionary(done.map { ($0.job.id, $0.writes) }, uniquingKeysWith: +)
-    }
-
-    private func logLost(_ lost: [String]) {
-        logger.warning(
-            "lease lost before the outcome was stored; another worker runs these jobs again",
-            metadata: ["jobs": "\(lost.joined(separator: ","))"]
-        )
-    }
-
     /// Stores outcomes; false when the database could not be reached (kept for next turn).
     private func record(_ done: [FinishedJob]) async -> Bool {
         do {
-            let lost = try await database.finishJobs(
-                done.map(\.result), writes: Self.writesByJob(done), worker: workerID, now: clock.now()
-            )
-            if !lost.isEmpty { logLost(lost) }
+            _ = try await record(done, claim: nil)
             return true
         } catch {
             logger.error("storing job outcomes failed; retrying", metadata: ["jobs": "\(done.count)", "error": "\(error)"])
@@ -232,13 +218,20 @@ public final class JobRunner: Service, Sendable {
 
     // MARK: One attempt
 
-    /// Runs one claimed job and says how it ended.
-    func execute(_ job: ClaimedJob) async -> (JobResult, [DeferredWrite]) {
+    /// Runs one claimed job and says how it ended, with what it leaves for the transaction
+    /// that records it. Its metrics and log line follow once that is stored.
+    func execute(_ job: ClaimedJob) async -> FinishedJob {
         let started = ContinuousClock.now
-        let writes = DeferredWrites()
-        let result = await attempt(job, writes: writes)
+        let completion = JobCompletion()
+        let result = await attempt(job, completion: completion)
         let elapsed = ContinuousClock.now - started
-        onFinish(job, result, Double(elapsed.microseconds) / 1_000_000)
+        return FinishedJob(job: job, result: result, completion: completion, seconds: Double(elapsed.microseconds) / 1_000_000)
+    }
+
+    /// Reports one attempt's final outcome: metrics and a log line.
+    func report(_ finished: FinishedJob, result: JobResult) {
+        let job = finished.job
+        onFinish(job, result, finished.seconds)
         switch result {
         case .retry(_, _, let error):
             logger.warning("job failed; will retry", metadata: meta(job, ["error": "\(error)"]))
@@ -247,11 +240,9 @@ public final class JobRunner: Service, Sendable {
         case .succeeded, .release:
             logger.debug("job finished", metadata: meta(job, ["result": "\(result)"]))
         }
-        if case .succeeded = result { return (result, writes.all) }
-        return (result, [])
     }
 
-    private func attempt(_ job: ClaimedJob, writes: DeferredWrites) async -> JobResult {
+    private func attempt(_ job: ClaimedJob, completion: JobCompletion) async -> JobResult {
         if let provider = job.provider, let limit = settings.rateLimits[provider] {
             do {
                 let wait = try await database.takeRateLimitToken(key: "provider:\(provider)", limit: limit, now: clock.now())
@@ -264,7 +255,7 @@ public final class JobRunner: Service, Sendable {
             return .dead(id: job.id, error: "no handler is registered for job kind '\(job.kind)'")
         }
         do {
-            try await handler(JobContext(job: job, workerLogger: logger, writes: writes))
+            try await handler(JobContext(job: job, workerLogger: logger, completion: completion))
             return .succeeded(id: job.id)
         } catch let failure as JobFailure {
             switch failure {
@@ -281,7 +272,7 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private func retry(_ job: ClaimedJob, error: String, after: Duration?) -> JobResult {
+    func retry(_ job: ClaimedJob, error: String, after: Duration?) -> JobResult {
         guard job.attempt < job.maxAttempts else {
             return .dead(id: job.id, error: "gave up after \(job.attempt) attempts: \(error)")
         }
@@ -289,7 +280,7 @@ public final class JobRunner: Service, Sendable {
         return .retry(id: job.id, at: clock.now() + delay.microseconds, error: error)
     }
 
-    private func meta(_ job: ClaimedJob, _ extra: Logger.Metadata) -> Logger.Metadata {
+    func meta(_ job: ClaimedJob, _ extra: Logger.Metadata) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "job_id": "\(job.id)", "job_kind": "\(job.kind)", "queue": "\(job.queue)", "attempt": "\(job.attempt)/\(job.maxAttempts)",
         ]
@@ -408,24 +399,19 @@ public final class JobRunner: Service, Sendable {
                 queue: name, limit: concurrency, worker: workerID, now: now, leaseUntil: now + settings.leaseDuration.microseconds
             )
             if claimed.isEmpty { return results }
-            var batch: [JobResult] = []
-            var writes: [String: [DeferredWrite]] = [:]
-            for job in claimed {
-                let (result, jobWrites) = await execute(job)
-                batch.append(result)
-                writes[job.id] = jobWrites
-            }
-            try await database.finishJobs(batch, writes: writes, worker: workerID, now: clock.now())
-            results += batch
+            var batch: [FinishedJob] = []
+            for job in claimed { batch.append(await execute(job)) }
+            results += try await recordReturningResults(batch)
         }
     }
 }
 
-/// One attempt's outcome and the writes it left for its success transaction.
-private struct FinishedJob: Sendable {
+/// One attempt's outcome and what it left for the transaction that records it.
+struct FinishedJob: Sendable {
     let job: ClaimedJob
     let result: JobResult
-    let writes: [DeferredWrite]
+    let completion: JobCompletion
+    let seconds: Double
 }
 
 /// Outcomes of handlers that finished, waiting to be stored by their queue's loop.

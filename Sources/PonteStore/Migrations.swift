@@ -1,15 +1,66 @@
+import Foundation
+import Logging
 import PonteCore
 
-/// The schema, as an ordered list of migrations. A migration, once released, never changes:
-/// add a new one instead.
-struct Migration: Sendable {
-    let version: Int
-    let name: String
-    let sqlite: [String]
-    let postgres: [String]
+/// One schema change of a module. A migration, once released, never changes: add a new one.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sqlite: [String]
+    public let postgres: [String]
+
+    public init(version: Int, name: String, sqlite: [String], postgres: [String]) {
+        self.version = version
+        self.name = name
+        self.sqlite = sqlite
+        self.postgres = postgres
+    }
+
+    /// A migration whose statements are the same on both databases.
+    public init(version: Int, name: String, sql: [String]) {
+        self.init(version: version, name: name, sqlite: sql, postgres: sql)
+    }
 }
 
+/// A module's migrations, applied in version order, each once.
+public struct ModuleMigrations: Sendable {
+    public let module: String
+    public let migrations: [Migration]
+
+    public init(module: String, migrations: [Migration]) {
+        self.module = module
+        self.migrations = migrations
+    }
+
+    /// Why these migrations cannot be used: the module name or versions are malformed.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if module.isEmpty || !module.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "_" }) {
+            problems.append("module name '\(module)' must be lower-case letters, digits and _")
+        }
+        for (index, migration) in migrations.enumerated() where migration.version != index + 1 {
+            problems.append("\(module): migration '\(migration.name)' has version \(migration.version); versions must run 1, 2, 3, … in order")
+        }
+        return problems
+    }
+}
+
+/// A migration applied, as the migrations table records it.
+public struct AppliedMigration: Sendable, Equatable, CustomStringConvertible {
+    public let module: String
+    public let version: Int
+    public let name: String
+
+    public var description: String { "\(module) \(version) (\(name))" }
+}
+
+/// The platform's own schema: the webhook inbox, the job queue, event streams, deliveries to
+/// subscribers. Recorded as module `hub` (versions 1–3 were the release before modules).
 enum Migrations {
+    static let platformModule = "hub"
+
+    static var platform: ModuleMigrations { ModuleMigrations(module: platformModule, migrations: all) }
+
     static let all: [Migration] = [
         Migration(
             version: 1,
@@ -68,7 +119,66 @@ enum Migrations {
             sqlite: ["ALTER TABLE jobs ADD COLUMN result TEXT"],
             postgres: ["ALTER TABLE jobs ADD COLUMN result TEXT"]
         ),
+        Migration(
+            version: 4,
+            name: "event_streams",
+            sqlite: eventStreams(key: "TEXT"),
+            postgres: eventStreams(key: "TEXT COLLATE \"C\"")
+        ),
+        Migration(
+            version: 5,
+            name: "webhook_deliveries",
+            sqlite: webhookDeliveries(key: "TEXT"),
+            postgres: webhookDeliveries(key: "TEXT COLLATE \"C\"")
+        ),
     ]
+
+    /// Append-only logs with a contiguous sequence per stream. `streams.last_seq` is the
+    /// counter an append increments (its row lock orders concurrent appends); `first_seq` is
+    /// the oldest sequence retention has kept.
+    private static func eventStreams(key: String) -> [String] {
+        [
+            """
+            CREATE TABLE streams (
+                name \(key) PRIMARY KEY,
+                last_seq BIGINT NOT NULL,
+                first_seq BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE stream_events (
+                stream \(key) NOT NULL,
+                seq BIGINT NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (stream, seq)
+            )
+            """,
+            // Retention deletes by age.
+            "CREATE INDEX stream_events_created ON stream_events (created_at)",
+        ]
+    }
+
+    /// Each subscriber's handling of a stored event: its job, status, attempts and error.
+    private static func webhookDeliveries(key: String) -> [String] {
+        [
+            """
+            CREATE TABLE webhook_deliveries (
+                webhook_id \(key) NOT NULL REFERENCES webhook_inbox (id),
+                subscriber \(key) NOT NULL,
+                status TEXT NOT NULL,
+                job_id \(key),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                reason TEXT,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (webhook_id, subscriber)
+            )
+            """
+        ]
+    }
 
     /// Jobs, their failed attempts, periodic schedules and rate-limit buckets.
     private static func jobQueue(key: String, bigint: String, real: String, serial: String) -> [String] {
@@ -140,9 +250,4 @@ enum Migrations {
         ]
     }
 
-    static var latestVersion: Int { all.last?.version ?? 0 }
-
-    static func pending(after version: Int) -> [Migration] {
-        all.filter { $0.version > version }
-    }
 }

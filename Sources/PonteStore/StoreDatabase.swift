@@ -16,11 +16,6 @@ public protocol StoreDatabase: Service, Sendable {
     /// never hold up other writers; elsewhere a claim that finds nothing is as cheap.
     var writesOneAtATime: Bool { get }
 
-    /// Applies pending migrations; returns the names of those applied now.
-    func migrate(logger: Logger) async throws -> [String]
-    /// The highest applied migration version, or 0 for an empty database.
-    func schemaVersion() async throws -> Int
-
     /// The SQL differences the shared queries need to know.
     var dialect: SQLDialect { get }
 
@@ -28,10 +23,9 @@ public protocol StoreDatabase: Service, Sendable {
     func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
     /// Runs `body` in one write transaction: it commits when `body` returns and rolls back
     /// when it throws.
-    /// Calls `wake` whenever another process enqueues jobs, until cancelled; returns at once
-    /// where the database cannot tell (workers then rely on polling).
-    /// `wake` gets the queue named by the notification, or nil when every queue may have jobs.
-    func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws
+    /// Calls `received` with the payload of every notification on `channel` (PostgreSQL's
+    /// LISTEN), until cancelled; returns at once where the database has no notifications.
+    func listen(on channel: String, _ received: @escaping @Sendable (_ payload: String) -> Void) async throws
 
     @discardableResult
     func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
@@ -49,14 +43,11 @@ public enum Store {
     }
 }
 
-/// Storage failures callers can act on.
-public struct StoreError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-    public init(_ message: String) { self.message = message }
-}
-
-extension Store {
-    /// The schema version this build of Ponte expects once migrated.
-    public static var latestSchemaVersion: Int { Migrations.latestVersion }
+extension StoreDatabase {
+    /// Calls `wake` whenever another process enqueues jobs, until cancelled; returns at once
+    /// where the database cannot tell (workers then rely on polling).
+    /// `wake` gets the queue named by the notification, or nil when every queue may have jobs.
+    public func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {
+        try await listen(on: JobNotifications.channel) { payload in wake(JobNotifications.queue(inPayload: payload)) }
+    }
 }

@@ -39,7 +39,7 @@ extension StoreDatabase {
     ) async throws -> [ClaimedJob] {
         let request = ClaimRequest(queue: queue, limit: limit, queueLimit: queueLimit, worker: worker, now: now, leaseUntil: leaseUntil)
         guard limit > 0 else { return [] }
-        return try await write { sql in try await Self.claim(request, on: sql) }
+        return try await write { sql in try await sql.claimJobs(request) }
     }
 
     /// Records how attempts ended, in one transaction. Only jobs still running under
@@ -50,7 +50,11 @@ extension StoreDatabase {
         _ results: [JobResult], writes: [String: [DeferredWrite]] = [:], worker: String, now: Int64
     ) async throws -> [String] {
         guard !results.isEmpty else { return [] }
-        return try await write { sql in try await Self.finish(results, writes: writes, worker: worker, now: now, on: sql) }
+        return try await write { sql in
+            let applied = try await sql.finishJobs(results, worker: worker, now: now)
+            try await DeferredWrite.run(results.filter { applied.contains($0.id) }.flatMap { writes[$0.id] ?? [] }, on: sql)
+            return results.map(\.id).filter { !applied.contains($0) }
+        }
     }
 
     /// `finishJobs` then `claimJobs` in one transaction (one commit, one fsync): a worker's
@@ -60,13 +64,18 @@ extension StoreDatabase {
     ) async throws -> (lost: [String], claimed: [ClaimedJob]) {
         guard !results.isEmpty || request.limit > 0 else { return ([], []) }
         return try await write { sql in
-            let lost = try await Self.finish(results, writes: writes, worker: request.worker, now: request.now, on: sql)
-            let claimed = request.limit > 0 ? try await Self.claim(request, on: sql) : []
-            return (lost, claimed)
+            let applied = try await sql.finishJobs(results, worker: request.worker, now: request.now)
+            try await DeferredWrite.run(results.filter { applied.contains($0.id) }.flatMap { writes[$0.id] ?? [] }, on: sql)
+            let claimed = request.limit > 0 ? try await sql.claimJobs(request) : []
+            return (results.map(\.id).filter { !applied.contains($0) }, claimed)
         }
     }
+}
 
-    private static func claim(_ request: ClaimRequest, on sql: any SQLExecutor) async throws -> [ClaimedJob] {
+extension SQLExecutor {
+    /// Claims due jobs inside this transaction (see `StoreDatabase.claimJobs`).
+    public func claimJobs(_ request: ClaimRequest) async throws -> [ClaimedJob] {
+        let sql = self
         let dialect = sql.dialect
         var pickBinds: [SQLValue] = [.text(request.queue), .integer(request.now), .integer(Int64(request.limit))]
         var limitSQL = "?"
@@ -105,13 +114,14 @@ extension StoreDatabase {
         }
     }
 
+    /// Records how attempts ended inside this transaction; returns the ids of the jobs whose
+    /// outcome was recorded.
+    ///
     /// Only rows whose `lease_owner` is still `worker` change. Every way out of `running`
     /// clears the lease owner, so that test alone says the job is still running under this
     /// worker's lease; leaving `status` out lets the database find the rows by primary key.
-    /// `writes` (by job id) run only for jobs whose outcome was recorded.
-    private static func finish(
-        _ results: [JobResult], writes: [String: [DeferredWrite]], worker: String, now: Int64, on sql: any SQLExecutor
-    ) async throws -> [String] {
+    public func finishJobs(_ results: [JobResult], worker: String, now: Int64) async throws -> Set<String> {
+        let sql = self
         guard !results.isEmpty else { return [] }
         var applied = Set<String>()
         let succeeded = results.compactMap { result -> String? in
@@ -132,11 +142,11 @@ extension StoreDatabase {
             case .succeeded:
                 continue
             case .retry(let id, let at, let error):
-                if try await endAttempt(id, status: .pending, runAt: at, error: error, outcome: "failed", worker: worker, now: now, on: sql) {
+                if try await JobSQL.endAttempt(id, status: .pending, runAt: at, error: error, outcome: "failed", worker: worker, now: now, on: sql) {
                     applied.insert(id)
                 }
             case .dead(let id, let error):
-                if try await endAttempt(id, status: .dead, runAt: nil, error: error, outcome: "dead", worker: worker, now: now, on: sql) {
+                if try await JobSQL.endAttempt(id, status: .dead, runAt: nil, error: error, outcome: "dead", worker: worker, now: now, on: sql) {
                     applied.insert(id)
                 }
             case .release(let id, let at):
@@ -151,13 +161,13 @@ extension StoreDatabase {
                 if !rows.isEmpty { applied.insert(id) }
             }
         }
-        let applicable = results.filter { applied.contains($0.id) }.flatMap { writes[$0.id] ?? [] }
-        try await DeferredWrite.run(applicable, on: sql)
-        return results.map(\.id).filter { !applied.contains($0) }
+        return applied
     }
+}
 
+extension JobSQL {
     /// Ends a failed attempt: back to pending at `runAt`, or dead; the attempt joins the history.
-    private static func endAttempt(
+    static func endAttempt(
         _ id: String, status: JobStatus, runAt: Int64?, error: String, outcome: String, worker: String, now: Int64,
         on sql: any SQLExecutor
     ) async throws -> Bool {
@@ -182,7 +192,9 @@ extension StoreDatabase {
         )
         return true
     }
+}
 
+extension StoreDatabase {
     /// Extends the lease of every job `worker` is running.
     public func renewLeases(worker: String, until: Int64) async throws {
         try await write { sql in

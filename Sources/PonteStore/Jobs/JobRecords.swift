@@ -304,7 +304,7 @@ public struct DeferredWrite: Sendable, Equatable {
     /// Runs `writes` in order, except that row updates in a row with no other write between
     /// them, each to a different row, run as one statement per shape (updates of different
     /// rows do not depend on each other's order).
-    static func run(_ writes: [DeferredWrite], on sql: any SQLExecutor) async throws {
+    public static func run(_ writes: [DeferredWrite], on sql: any SQLExecutor) async throws {
         var index = 0
         while index < writes.count {
             guard writes[index].row != nil else {

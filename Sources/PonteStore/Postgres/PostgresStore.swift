@@ -43,81 +43,49 @@ public final class PostgresStore: StoreDatabase {
         }
     }
 
-    // MARK: Migrations
-
-    /// An arbitrary constant: the advisory lock that serialises migrations across processes.
-    private static let migrationLock: Int64 = 0x706F_6E74_65_01
-
-    public func migrate(logger: Logger) async throws -> [String] {
-        try await client.withTransaction(logger: logger) { connection -> [String] in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                logger: logger
-            )
-            var current = 0
-            for try await version in try await connection.query(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
-            ).decode(Int.self) {
-                current = version
-            }
-            var applied: [String] = []
-            for migration in Migrations.pending(after: current) {
-                for statement in migration.postgres {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                let now = Int64(Date().timeIntervalSince1970)
-                try await connection.query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(migration.version), \(migration.name), \(now))",
-                    logger: logger
-                )
-                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                applied.append(migration.name)
-            }
-            return applied
-        }
-    }
-
-    public func schemaVersion() async throws -> Int {
-        // Two statements: PostgreSQL resolves table names before running a query, so a single
-        // query over a missing schema_migrations fails rather than returning nothing.
-        var exists = false
-        for try await present in try await client.query(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
-        ).decode(Bool.self) {
-            exists = present
-        }
-        guard exists else { return 0 }
-        for try await version in try await client.query(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
-        ).decode(Int.self) {
-            return version
-        }
-        return 0
-    }
-
     // MARK: Statements
 
     public var dialect: SQLDialect { .postgres }
 
-    public func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {
+    public func listen(on channel: String, _ received: @escaping @Sendable (_ payload: String) -> Void) async throws {
         try await client.withConnection { connection in
-            try await connection.listen(on: JobNotifications.channel) { notifications in
+            try await connection.listen(on: channel) { notifications in
                 for try await notification in notifications {
-                    wake(JobNotifications.queue(inPayload: notification.payload))
+                    received(notification.payload)
                 }
             }
         }
     }
 
     public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await PostgresExecutor.rows(client.query(PostgresExecutor.query(sql, binds), logger: logger))
+        do {
+            return try await PostgresExecutor.rows(client.query(PostgresExecutor.query(sql, binds), logger: logger))
+        } catch {
+            throw PostgresErrors.storeError(error)
+        }
     }
 
+    /// `BEGIN`, `body`, `COMMIT` on one pooled connection, or `ROLLBACK` when `body` throws;
+    /// what `body` throws comes out as it is, and PostgreSQL's errors as typed `StoreError`s.
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(PostgresExecutor(connection: connection, logger: logger))
+        do {
+            return try await client.withConnection { connection in
+                let executor = PostgresExecutor(connection: connection, logger: logger)
+                try await executor.execute("BEGIN")
+                let result: T
+                do {
+                    result = try await body(executor)
+                } catch {
+                    // A connection whose rollback fails is closed by the pool's health checks.
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await executor.execute("COMMIT")
+                return result
+            }
+        } catch {
+            throw PostgresErrors.storeError(error)
         }
     }
 }
@@ -129,7 +97,11 @@ struct PostgresExecutor: SQLExecutor {
     var dialect: SQLDialect { .postgres }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await Self.rows(connection.query(Self.query(sql, binds), logger: logger))
+        do {
+            return try await Self.rows(connection.query(Self.query(sql, binds), logger: logger))
+        } catch {
+            throw PostgresErrors.storeError(error)
+        }
     }
 
     /// The statement with `?` turned into `$1, $2, …` (the shared SQL has no `?` inside
@@ -165,8 +137,11 @@ struct PostgresExecutor: SQLExecutor {
 
     static func rows(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
         var rows: [SQLRow] = []
+        var columns: SQLColumns?
         for try await row in sequence {
-            rows.append(SQLRow(row.map(value)))
+            let names = columns ?? SQLColumns(row.map(\.columnName))
+            columns = names
+            rows.append(SQLRow(row.map(value), columns: names))
         }
         return rows
     }

@@ -19,65 +19,6 @@ public enum SQLValue: Sendable, Hashable {
     }
 }
 
-/// One result row, read by column position.
-public struct SQLRow: Sendable, Equatable {
-    public let values: [SQLValue]
-
-    public init(_ values: [SQLValue]) {
-        self.values = values
-    }
-
-    public func integer(_ column: Int) -> Int64? {
-        guard column < values.count else { return nil }
-        switch values[column] {
-        case .integer(let value): return value
-        case .real(let value): return Int64(value)
-        case .text(let text): return Int64(text)
-        default: return nil
-        }
-    }
-
-    public func real(_ column: Int) -> Double? {
-        guard column < values.count else { return nil }
-        switch values[column] {
-        case .real(let value): return value
-        case .integer(let value): return Double(value)
-        default: return nil
-        }
-    }
-
-    public func text(_ column: Int) -> String? {
-        guard column < values.count else { return nil }
-        switch values[column] {
-        case .text(let text): return text
-        case .blob(let buffer): return String(buffer: buffer)
-        case .integer(let value): return String(value)
-        default: return nil
-        }
-    }
-
-    public func blob(_ column: Int) -> ByteBuffer? {
-        guard column < values.count else { return nil }
-        switch values[column] {
-        case .blob(let buffer): return buffer
-        case .text(let text): return ByteBuffer(string: text)
-        default: return nil
-        }
-    }
-
-    /// A required text column, or a `StoreError` naming what was being read.
-    func requiredText(_ column: Int, _ what: String) throws -> String {
-        guard let value = text(column) else { throw StoreError("unreadable \(what) (column \(column))") }
-        return value
-    }
-
-    /// A required integer column, or a `StoreError` naming what was being read.
-    func requiredInteger(_ column: Int, _ what: String) throws -> Int64 {
-        guard let value = integer(column) else { throw StoreError("unreadable \(what) (column \(column))") }
-        return value
-    }
-}
-
 /// Runs statements inside one transaction (or, outside one, each in its own).
 ///
 /// SQL is written once with `?` placeholders; the PostgreSQL executor numbers them.
@@ -111,16 +52,30 @@ public struct SQLDialect: Sendable {
     /// Wakes listening workers once the transaction commits (`nil` without LISTEN/NOTIFY).
     /// Its one bind is the payload (`JobNotifications`); run it through `notifyWorkers(queue:)`.
     public let notifySQL: String?
+    /// Sends a notification on a channel at commit: binds channel and payload (`nil` without
+    /// LISTEN/NOTIFY).
+    public let notifyChannelSQL: String?
+    /// Serialises migrations across processes, held until the transaction ends (`nil` where
+    /// `BEGIN IMMEDIATE` already does).
+    public let migrationLockSQL: String?
+    /// A row when the table named by the one bind exists.
+    public let tableExistsSQL: String
+    public let isPostgres: Bool
 
     public static let sqlite = SQLDialect(
         skipLocked: "", forUpdate: "", inList: { "\($0) IN (SELECT value FROM json_each(?))" }, inSubquery: { "\($0) IN (\($1))" },
-        greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil
+        greatest: "max", least: "min", transactionLockSQL: nil, notifySQL: nil, notifyChannelSQL: nil, migrationLockSQL: nil,
+        tableExistsSQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", isPostgres: false
     )
     public static let postgres = SQLDialect(
         skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", inList: { "\($0) = ANY(?)" }, inSubquery: { "\($0) = ANY(ARRAY(\($1)))" },
         greatest: "GREATEST", least: "LEAST",
         transactionLockSQL: "SELECT pg_advisory_xact_lock(hashtext(?))",
-        notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', ?)"
+        notifySQL: "SELECT pg_notify('\(JobNotifications.channel)', ?)",
+        notifyChannelSQL: "SELECT pg_notify(?, ?)",
+        // An arbitrary constant: the advisory lock that serialises migrations across processes.
+        migrationLockSQL: "SELECT pg_advisory_xact_lock(\(0x706F_6E74_65_01))",
+        tableExistsSQL: "SELECT 1 WHERE to_regclass(?::text) IS NOT NULL", isPostgres: true
     )
 }
 

@@ -45,7 +45,7 @@ public final class SQLiteStore: StoreDatabase {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw StoreError("cannot create the database directory '\(directory)': \(error.localizedDescription)")
+            throw StoreError(.unavailable, "cannot create the database directory '\(directory)': \(error.localizedDescription)")
         }
         // One thread per connection plus one spare for concurrent admin reads.
         let threads = NIOThreadPool(numberOfThreads: 3)
@@ -73,6 +73,8 @@ public final class SQLiteStore: StoreDatabase {
             _ = try await writer.query("PRAGMA temp_store=MEMORY", [])
             // Checkpoints happen on the checkpointer connection, not inside a commit.
             _ = try await writer.query("PRAGMA wal_autocheckpoint=0", [])
+            // Foreign keys are declared on both databases; SQLite checks them only when asked.
+            _ = try await writer.query("PRAGMA foreign_keys=ON", [])
             let reader = try await connect()
             let checkpointer = try await connect()
             // A checkpoint that cannot get its locks soon gives up until the next round.
@@ -80,7 +82,7 @@ public final class SQLiteStore: StoreDatabase {
             return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, threads: threads, logger: logger)
         } catch {
             try? await threads.shutdownGracefully()
-            throw StoreError("cannot open the SQLite database '\(path)': \(error)")
+            throw StoreError(.unavailable, "cannot open the SQLite database '\(path)': \(error)")
         }
     }
 
@@ -124,53 +126,12 @@ public final class SQLiteStore: StoreDatabase {
         }
     }
 
-    // MARK: Migrations
-
-    public func migrate(logger: Logger) async throws -> [String] {
-        _ = try await writer.query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)", []
-        )
-        var applied: [String] = []
-        let current = try await writer.transaction { sql in try await Self.schemaVersion(on: sql) }
-        for migration in Migrations.pending(after: current) {
-            do {
-                try await writer.transaction { sql in
-                    for statement in migration.sqlite {
-                        _ = try await sql.query(statement, [])
-                    }
-                    _ = try await sql.query(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        [.integer(Int64(migration.version)), .text(migration.name), .integer(Int64(Date().timeIntervalSince1970))]
-                    )
-                }
-            } catch {
-                throw StoreError("migration \(migration.version) (\(migration.name)) failed: \(error)")
-            }
-            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            applied.append(migration.name)
-        }
-        return applied
-    }
-
-    public func schemaVersion() async throws -> Int {
-        try await Self.schemaVersion(on: SQLiteExecutor(connection: reader))
-    }
-
-    private static func schemaVersion(on sql: any SQLExecutor) async throws -> Int {
-        let exists = try await sql.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
-        )
-        guard !exists.isEmpty else { return 0 }
-        let rows = try await sql.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [])
-        return rows.first?.integer(0).map { Int($0) } ?? 0
-    }
-
     // MARK: Statements
 
     public var dialect: SQLDialect { .sqlite }
 
-    /// SQLite has no notifications between processes; idle workers poll.
-    public func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {}
+    /// SQLite has no notifications between processes; idle workers and stream readers poll.
+    public func listen(on channel: String, _ received: @escaping @Sendable (_ payload: String) -> Void) async throws {}
 
     public func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await SQLiteExecutor(connection: reader).query(sql, binds)
@@ -188,8 +149,15 @@ struct SQLiteExecutor: SQLExecutor {
     var dialect: SQLDialect { .sqlite }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(sql, binds.map(Self.data))
-        return rows.map { row in SQLRow(row.columns.map { Self.value($0.data) }) }
+        let rows: [SQLiteRow]
+        do {
+            rows = try await connection.query(sql, binds.map(Self.data))
+        } catch {
+            throw SQLiteErrors.storeError(error, sql: sql)
+        }
+        guard let first = rows.first else { return [] }
+        let names = SQLColumns(first.columns.map(\.name))
+        return rows.map { row in SQLRow(row.columns.map { Self.value($0.data) }, columns: names) }
     }
 
     private static func data(_ value: SQLValue) -> SQLiteData {

@@ -20,7 +20,7 @@ actor SQLiteWriter {
     private let thread: SQLiteWriterThread
     private let handle: OpaquePointer
     private let walSync: WALSync
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: Prepared] = [:]
     private var inTransaction = false
     /// Transactions waiting for the one under way.
     private(set) var waiting: [CheckedContinuation<Void, Never>] = []
@@ -36,7 +36,7 @@ actor SQLiteWriter {
         case closed
     }
 
-    static let closedError = StoreError("the database is closed: the hub is stopping")
+    static let closedError = StoreError(.unavailable, "the database is closed: the hub is stopping")
 
     /// Prepared statements kept at most; beyond, the cache starts afresh.
     private static let maxStatements = 256
@@ -51,7 +51,7 @@ actor SQLiteWriter {
         guard status == PONTE_SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw StoreError("cannot open '\(path)' for writing: \(message) (code \(status))")
+            throw StoreError(.unavailable, "cannot open '\(path)' for writing: \(message) (code \(status))")
         }
         sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
         self.handle = handle
@@ -107,7 +107,7 @@ actor SQLiteWriter {
         let waiters = waiting
         waiting.removeAll()
         for waiter in waiters { waiter.resume() }  // each one sees `closing` and throws
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
         lifecycle = .closed
@@ -120,7 +120,8 @@ actor SQLiteWriter {
     /// Runs one statement: inside a transaction, or on its own (pragmas, a table's creation).
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
         guard lifecycle != .closed else { throw Self.closedError }
-        let statement = try prepared(sql)
+        let prepared = try prepared(sql)
+        let statement = prepared.statement
         defer {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
@@ -134,21 +135,31 @@ actor SQLiteWriter {
             let status = sqlite_nio_sqlite3_step(statement)
             if status == PONTE_SQLITE_DONE { return rows }
             guard status == PONTE_SQLITE_ROW else { throw error(status, sql) }
-            rows.append(SQLRow((0..<columns).map { column(at: $0, of: statement) }))
+            rows.append(SQLRow((0..<columns).map { column(at: $0, of: statement) }, columns: prepared.columns))
         }
     }
 
-    private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+    /// A prepared statement and the names of its result's columns.
+    private struct Prepared {
+        let statement: OpaquePointer
+        let columns: SQLColumns
+    }
+
+    private func prepared(_ sql: String) throws -> Prepared {
+        if let prepared = statements[sql] { return prepared }
         if statements.count >= Self.maxStatements {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
             statements.removeAll()
         }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(PONTE_SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == PONTE_SQLITE_OK, let statement else { throw error(status, sql) }
-        statements[sql] = statement
-        return statement
+        let names = (0..<sqlite_nio_sqlite3_column_count(statement)).map { index in
+            sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? ""
+        }
+        let prepared = Prepared(statement: statement, columns: SQLColumns(names))
+        statements[sql] = prepared
+        return prepared
     }
 
     private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) -> Int32 {
@@ -216,8 +227,7 @@ actor SQLiteWriter {
 
     private func error(_ status: Int32, _ sql: String) -> StoreError {
         let message = String(cString: sqlite_nio_sqlite3_errmsg(handle))
-        let code = sqlite_nio_sqlite3_extended_errcode(handle)
-        return StoreError("SQLite error \(code) (\(message)) in: \(sql.prefix(120))")
+        return SQLiteErrors.storeError(code: sqlite_nio_sqlite3_extended_errcode(handle), message: message, sql: sql)
     }
 }
 

@@ -102,7 +102,7 @@ final class WALSync: Sendable {
             do {
                 try sync()
             } catch {
-                failure = StoreError("the database's write-ahead log could not be synced to disk: \(error); restart the hub")
+                failure = StoreError(.unavailable, "the database's write-ahead log could not be synced to disk: \(error); restart the hub")
             }
             let (covered, failed, more) = state.withLock { state -> ([Waiter], StoreError?, Bool) in
                 if let failure, state.failure == nil { state.failure = failure }
@@ -131,13 +131,13 @@ final class WALSync: Sendable {
         if descriptor < 0 {
             let code = errno
             if code == ENOENT { return }
-            throw StoreError("cannot open '\(path)': \(String(cString: strerror(code)))")
+            throw StoreError(.unavailable, "cannot open '\(path)': \(String(cString: strerror(code)))")
         }
         defer { close(descriptor) }
         while fdatasync(descriptor) != 0 {
             let code = errno
             if code == EINTR { continue }
-            throw StoreError("fdatasync of '\(path)' failed: \(String(cString: strerror(code)))")
+            throw StoreError(.unavailable, "fdatasync of '\(path)' failed: \(String(cString: strerror(code)))")
         }
     }
 }

@@ -50,6 +50,7 @@ int sqlite_nio_sqlite3_bind_blob64(sqlite3_stmt *pStmt, int index, const void *b
                                    void (*destructor)(void *));
 
 int sqlite_nio_sqlite3_column_count(sqlite3_stmt *pStmt);
+const char *sqlite_nio_sqlite3_column_name(sqlite3_stmt *pStmt, int column);
 int sqlite_nio_sqlite3_column_type(sqlite3_stmt *pStmt, int column);
 int64_t sqlite_nio_sqlite3_column_int64(sqlite3_stmt *pStmt, int column);
 double sqlite_nio_sqlite3_column_double(sqlite3_stmt *pStmt, int column);

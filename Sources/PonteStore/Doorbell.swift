@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// A wait that times out (or is cancelled) ends alone: loops that share a bell and wait with
 /// different timeouts each keep their own pace.
-final class Doorbell: Sendable {
+package final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var nextWait: UInt64 = 0
@@ -16,7 +16,9 @@ final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
-    func ring() {
+    package init() {}
+
+    package func ring() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.waits.isEmpty {
                 state.rung = true
@@ -37,7 +39,7 @@ final class Doorbell: Sendable {
     }
 
     /// Returns when rung, when `timeout` passes, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    package func wait(timeout: Duration) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWait &+= 1
             state.waits[state.nextWait] = .some(nil)
@@ -89,7 +91,7 @@ final class Doorbell: Sendable {
     }
 
     /// Waits registered and not yet ended, for tests.
-    var waiting: Int {
+    package var waiting: Int {
         state.withLock { state in state.waits.values.count { $0 != nil } }
     }
 }
