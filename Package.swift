@@ -100,7 +100,51 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // HTTP routes, admin API, auth, configuration and wiring.
+        // What a business module is built with: the module protocol and its context, routes with
+        // their OpenAPI description, the request context and errors, stream endpoints.
+        .target(
+            name: "PonteKit",
+            dependencies: [
+                "PonteCore",
+                "PonteStore",
+                "PonteJobs",
+                "PonteProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Module: calls to providers as durable jobs (`POST /api/v1/outbound`).
+        .target(
+            name: "PonteOutbound",
+            dependencies: [
+                "PonteCore",
+                "PonteKit",
+                "PonteJobs",
+                "PonteProviders",
+                "PonteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Module: iFood's event polling, into the webhook inbox.
+        .target(
+            name: "PonteIFood",
+            dependencies: [
+                "PonteCore",
+                "PonteKit",
+                "PonteJobs",
+                "PonteProviders",
+                "PonteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
             name: "PonteServer",
             dependencies: [
@@ -108,7 +152,9 @@ let package = Package(
                 "PonteStore",
                 "PonteJobs",
                 "PonteProviders",
-                "PonteSandbox",
+                "PonteKit",
+                "PonteOutbound",
+                "PonteIFood",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -137,11 +183,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs the simulators beside a hub: `serve --sandbox` and `PONTE_SANDBOX_URL`.
+        .target(
+            name: "PonteSandboxHub",
+            dependencies: [
+                "PonteServer",
+                "PonteSandbox",
+                "PonteProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ponte",
             dependencies: [
                 "PonteServer",
                 "PonteSandbox",
+                "PonteSandboxHub",
+                "PonteKit",
+                "PonteOutbound",
+                "PonteIFood",
                 "PonteBench",
                 "PonteStore",
                 "PonteProviders",
@@ -205,6 +268,10 @@ let package = Package(
                 "PonteCore",
                 "PonteServer",
                 "PonteSandbox",
+                "PonteSandboxHub",
+                "PonteKit",
+                "PonteOutbound",
+                "PonteIFood",
                 "PonteJobs",
                 "PonteProviders",
                 "PonteStore",

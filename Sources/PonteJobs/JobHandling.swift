@@ -117,6 +117,15 @@ public struct JobRegistry: Sendable {
         handlers[kind] = handler
     }
 
+    /// Adds `other`'s handlers; a kind registered in both is an error that names it.
+    public mutating func merge(_ other: JobRegistry) throws {
+        for kind in other.handlers.keys where handlers[kind] != nil {
+            throw JobFailure.permanent(reason: "job kind '\(kind)' is registered twice")
+        }
+        handlers.merge(other.handlers) { current, _ in current }
+        abandonedWrites.merge(other.abandonedWrites) { current, _ in current }
+    }
+
     public func handler(for kind: String) -> JobHandler? {
         handlers[kind]
     }

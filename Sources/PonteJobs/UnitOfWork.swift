@@ -36,6 +36,10 @@ public final class UnitOfWork: Sendable {
 
     public var dialect: SQLDialect { sql.dialect }
 
+    /// The transaction itself, for storage functions written for an executor. Jobs and stream
+    /// events go through `enqueue` and `append`, so that this process hears of them.
+    public var executor: any SQLExecutor { sql }
+
     // MARK: Reading and writing rows
 
     /// Runs one statement and returns its rows.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PonteKit
 import PonteServer
 import PonteStore
 import ServiceLifecycle
@@ -20,12 +21,13 @@ struct Migrate: AsyncParsableCommand {
         } catch {
             throw ValidationError("database: \(error.message)")
         }
+        let migrations = HubModules.all.map(\.moduleMigrations)
         let applied = try await withStore(location, logger: logger) { database in
-            try await database.migrate(logger: logger)
+            try await database.migrate(migrations, logger: logger)
         }
         print(applied.isEmpty
-            ? "\(location): already at schema version \(Store.latestSchemaVersion)"
-            : "\(location): applied \(applied.joined(separator: ", ")); now at schema version \(Store.latestSchemaVersion)")
+            ? "\(location): every migration was already applied"
+            : "\(location): applied \(applied.map(\.description).joined(separator: ", "))")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Logging
+import PonteSandboxHub
 import PonteServer
 
 struct Serve: AsyncParsableCommand {
@@ -28,7 +29,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try loadConfiguration(options, workers: noWorkers ? false : nil, sandbox: sandbox ? true : nil)
         let logger = bootstrapLogging(level: configuration.logLevel)
         do {
-            let app = try await buildApplication(configuration: configuration, logger: logger)
+            let app = try await buildApplication(configuration: configuration, sandbox: SandboxHub(), logger: logger)
             try await app.runService()
             logger.info("ponte stopped: in-flight requests answered, running jobs finished or released, queued events committed, database closed")
         } catch {

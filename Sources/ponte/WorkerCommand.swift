@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PonteSandboxHub
 import PonteServer
 import ServiceLifecycle
 
@@ -29,7 +30,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = try loadConfiguration(options, workers: true, metricsPort: metricsPort)
         let logger = bootstrapLogging(level: configuration.logLevel)
         do {
-            let group = try await buildWorker(configuration: configuration, logger: logger)
+            let group = try await buildWorker(configuration: configuration, sandbox: SandboxHub(), logger: logger)
             try await group.run()
             logger.info("ponte worker stopped: running jobs finished or released, database closed")
         } catch {

@@ -32,6 +32,10 @@ public struct CommandLineOverrides: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// Builds a `HubConfiguration`: flags win, then environment variables, then the YAML file, then defaults.
@@ -82,6 +86,7 @@ public enum ConfigurationLoader {
         try pick("sandbox", flag: flags.sandbox, envName: "PONTE_SANDBOX", fileValue: file.server["sandbox"].flatMap(parseBool), parse: parseBool) { config.sandbox = $0 }
         try pick("sandbox_port", flag: nil, envName: "PONTE_SANDBOX_PORT", fileValue: try file.serverInt("sandbox_port"), parse: { Int($0) }) { config.sandboxPort = $0 }
         try pick("sandbox_url", flag: nil, envName: "PONTE_SANDBOX_URL", fileValue: file.server["sandbox_url"], parse: string) { config.sandboxURL = $0 }
+        try pick("stream_retention", flag: nil, envName: "PONTE_STREAM_RETENTION", fileValue: file.server["stream_retention"].flatMap(parseSeconds), parse: parseSeconds) { config.streamRetentionSeconds = $0 }
         try pick("log_level", flag: flags.logLevel, envName: "PONTE_LOG_LEVEL", fileValue: file.server["log_level"], parse: string) { config.logLevel = $0 }
 
         for secret in ProviderSecret.all {
@@ -95,6 +100,14 @@ public enum ConfigurationLoader {
         }
         return config
     }
+}
+
+/// Whole seconds in `<n>s`, `<n>m`, `<n>h`, `<n>d` or a bare number of seconds.
+func parseSeconds(_ text: String) -> Int? {
+    let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+    if let last = text.last, let unit = units[last], let value = Int(text.dropLast()), value > 0 { return value * unit }
+    if let value = Int(text), value > 0 { return value }
+    return nil
 }
 
 private func parseBool(_ text: String) -> Bool? {

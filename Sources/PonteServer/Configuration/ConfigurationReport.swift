@@ -15,6 +15,7 @@ public enum ConfigurationReport {
         row("max_body_bytes", String(configuration.maxBodyBytes))
         row("data_dir", configuration.resolvedDataDirectory)
         row("log_level", configuration.logLevel)
+        row("stream_retention", "\(configuration.streamRetentionSeconds) s (events of streams kept this long)")
         row("metrics_port", configuration.metricsPort.map { "\($0) (ponte worker's /health, /ready, /metrics)" } ?? "(none: ponte worker serves no HTTP)")
         row("sandbox", configuration.sandbox ? "on (simulators on port \(configuration.sandboxPort))" : "off")
         if let sandboxURL = configuration.sandboxURL { row("sandbox_url", sandboxURL) }

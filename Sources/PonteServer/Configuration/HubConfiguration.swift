@@ -24,6 +24,8 @@ public struct HubConfiguration: Sendable {
     /// `ponte worker --metrics-port`: where a worker process serves `/health`, `/ready` and
     /// `/metrics` (on `host`); nil serves nothing. `ponte serve` has them on its own port.
     public var metricsPort: Int?
+    /// How long events of streams are kept (`PONTE_STREAM_RETENTION`, e.g. `7d`), in seconds.
+    public var streamRetentionSeconds: Int = 7 * 86400
     public var secrets = WebhookSecrets()
     /// Credentials and base URLs for calling providers' APIs.
     public var providerAPI = ProviderAPIConfiguration()

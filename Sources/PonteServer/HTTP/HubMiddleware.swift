@@ -2,11 +2,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PonteCore
+import PonteKit
+import PonteStore
 
 /// Wraps every request: answers errors in Ponte's JSON shape, adds `X-Request-Id`,
 /// records the duration metric, and logs the request.
 struct HubMiddleware: RouterMiddleware {
-    typealias Context = PonteRequestContext
+    typealias Context = APIRequestContext
 
     let metrics: HubMetrics
 
@@ -46,11 +49,33 @@ struct HubMiddleware: RouterMiddleware {
         }
     }
 
+    /// A storage failure a handler did not turn into its own error: a violated constraint is a
+    /// conflict with what is stored (409), a database that is busy or down is 503, anything
+    /// else a bug (500).
+    static func storeErrorResponse(_ error: StoreError, request: Request, context: Context) throws -> Response {
+        let apiError: APIError
+        switch error.kind {
+        case .uniqueViolation:
+            apiError = APIError.conflict("ALREADY_EXISTS", "something with the same identity already exists", details: error.constraint.map { .object(["constraint": .string($0)]) })
+        case .foreignKeyViolation, .checkViolation, .notNullViolation:
+            apiError = APIError.conflict("CONSTRAINT_VIOLATION", "the change conflicts with what is stored (\(error.kind))", details: error.constraint.map { .object(["constraint": .string($0)]) })
+        case .unavailable, .serializationFailure, .deadlock, .lockTimeout:
+            context.logger.warning("database unavailable for a request", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            apiError = APIError.unavailable("the database is unavailable or busy; try again")
+        default:
+            context.logger.error("unhandled storage error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            apiError = APIError(.internalServerError, code: "INTERNAL_ERROR", message: "an unexpected error occurred; see the hub's log for request \(context.id)")
+        }
+        return try apiError.response(from: request, context: context)
+    }
+
     /// Ponte's JSON error for anything a handler throws; unknown errors are logged and become 500s.
     static func errorResponse(_ error: any Error, request: Request, context: Context) throws -> Response {
         switch error {
         case let apiError as APIError:
             return try apiError.response(from: request, context: context)
+        case let storeError as StoreError:
+            return try Self.storeErrorResponse(storeError, request: request, context: context)
         case is NIOTooManyBytesError:
             return try APIError(.contentTooLarge, code: "PAYLOAD_TOO_LARGE", message: "the request body is larger than allowed")
                 .response(from: request, context: context)

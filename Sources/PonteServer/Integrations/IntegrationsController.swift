@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Hummingbird
 import PonteCore
+import PonteKit
 import PonteProviders
 
 /// `GET /api/v1/integrations/health[?test=true]`: per provider Ponte calls — configured or
@@ -14,8 +15,34 @@ struct IntegrationsController: Sendable {
 
     static let providers = ["asaas", "ifood", "stripe", "twilio"]
 
-    func addRoutes(to group: RouterGroup<PonteRequestContext>) {
-        group.get("integrations/health", use: health)
+    func addRoutes(to routes: inout APIRoutes) {
+        let milliseconds = JSONSchema.number().nullable
+        routes.schema(
+            "IntegrationHealth",
+            .object([
+                "provider": .oneOf(Self.providers),
+                "configured": .boolean("Whether the hub has credentials for it"),
+                "status": .oneOf(["healthy", "degraded", "unhealthy", "unknown", "not_configured"]),
+                "circuit": JSONSchema.oneOf(["closed", "open", "half_open"]).optional,
+                "calls": JSONSchema.object([
+                    "total": .integer(minimum: 0), "recent": .integer(minimum: 0),
+                    "success_rate": JSONSchema.number("Share of recent calls the provider answered").nullable,
+                    "average_latency_ms": milliseconds, "p95_latency_ms": milliseconds,
+                ]).optional,
+                "last_success_at": JSONSchema.string(format: "date-time").optional,
+                "last_error": JSONSchema.object(["message": .string(), "at": .string(format: "date-time")]).optional,
+                "connection_test": JSONSchema.object([
+                    "passed": .boolean(), "latency_ms": .number(), "error": JSONSchema.string().optional,
+                ]).optional,
+            ])
+        )
+        routes.get(
+            "integrations/health",
+            APIOperation("integrationsHealth", "Each provider Ponte calls: configured, circuit, recent success and latency, status", tags: ["Integrations"])
+                .query("test", .oneOf(["true", "false", "1", "0", "yes", "no"]), "Also make one authenticated test call to each")
+                .response(200, .object(["integrations": .array(.ref("IntegrationHealth"))]), "Their health"),
+            health
+        )
     }
 
     struct ConnectionTest: Encodable {
@@ -69,7 +96,7 @@ struct IntegrationsController: Sendable {
         }
     }
 
-    @Sendable func health(_ request: Request, context: PonteRequestContext) async throws -> Response {
+    @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
         let test = request.uri.queryParameters.get("test").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
         var tests: [String: ConnectionTest] = [:]
         if test {

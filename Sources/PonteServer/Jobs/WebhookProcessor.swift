@@ -1,30 +1,29 @@
 import Foundation
 import PonteCore
 import PonteJobs
+import PonteKit
 import PonteStore
 
-/// What a provider's event handler did with one stored event.
-public enum WebhookHandling: Sendable, Equatable {
-    case processed
-    /// Nothing to do for this event; the reason is kept on the event.
-    case ignored(reason: String)
-}
-
-/// Turns one provider's stored event into the change it means. Runs inside a job, so it may
-/// run more than once for the same event: make it idempotent.
-public typealias WebhookEventHandler = @Sendable (InboxEntry, JobContext) async throws -> WebhookHandling
-
-/// Processes stored webhooks: the `webhook.process` job, enqueued with each new event in the
-/// same transaction. The event's status moves pending → processing → processed, ignored or
-/// failed, with its attempts and last error on the event.
+/// Hands stored webhooks to the modules that subscribe to them.
+///
+/// Each new event gets a `webhook.process` job in the transaction that stores it. That job
+/// finds the subscriptions matching the event's provider and type and, in the transaction
+/// that records its success, gives each subscriber a delivery and a job of its own (the job's
+/// kind is the subscription's name), so subscribers succeed, retry or dead-letter apart. Each
+/// delivery job records its outcome with the subscriber's own changes, and the event's status
+/// follows from all of them: `processing` while any is pending, then `processed`, `ignored`
+/// or `failed`. An event nobody subscribes to is `ignored`, with the reason.
 struct WebhookProcessor: Sendable {
     static let kind = "webhook.process"
     static let queue = "webhooks"
     static let maxAttempts = 10
 
     let database: any StoreDatabase
-    /// Handlers by provider; providers without one have their events ignored, with a reason.
-    let handlers: [String: WebhookEventHandler]
+    let subscriptions: [EventSubscription]
+
+    struct Payload: Codable, Sendable {
+        let webhook_id: String
+    }
 
     /// The job that processes the stored webhook `webhookID`. Its unique key lets a replay of
     /// an event still waiting return the waiting job instead of adding another.
@@ -35,56 +34,115 @@ struct WebhookProcessor: Sendable {
         )
     }
 
-    private struct Payload: Decodable {
-        let webhook_id: String
-    }
-
     private static func webhookID(in payload: String) -> String? {
         try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)).webhook_id
     }
 
-    /// When the worker running the job died (its lease expired), the event it left
-    /// `processing` goes back to `pending` for the job's next attempt, or to `failed` when that
-    /// was the last one, with the lease's error.
-    static func abandoned(_ job: AbandonedJob) -> [DeferredWrite] {
-        guard let id = webhookID(in: job.payload) else { return [] }
-        return [InboxWrites.status(id: id, status: job.deadLettered ? .failed : .pending, error: job.error)]
+    func subscribers(of event: InboxSummary) -> [EventSubscription] {
+        subscriptions.filter { $0.matches(provider: event.provider, eventType: event.eventType) }
     }
 
-    func handle(_ context: JobContext) async throws {
+    /// Registers the dispatch job and one delivery job per subscription.
+    func register(in registry: inout JobRegistry) {
+        registry.register(Self.kind, abandoned: Self.abandoned) { try await dispatch($0) }
+        for subscription in subscriptions {
+            registry.register(subscription.name, abandoned: Self.abandonedDelivery(subscription.name)) { job in
+                try await deliver(subscription, job)
+            }
+        }
+    }
+
+    // MARK: Dispatch
+
+    private func dispatch(_ context: JobContext) async throws {
         guard let id = Self.webhookID(in: context.job.payload) else {
             throw JobFailure.permanent(reason: "payload has no webhook_id: \(context.job.payload)")
         }
         guard let entry = try await database.inboxEntry(id: id) else {
             throw JobFailure.permanent(reason: "webhook \(id) does not exist")
         }
-        let provider = entry.summary.provider
-        guard let handler = handlers[provider] else {
+        let subscribers = subscribers(of: entry.summary)
+        guard !subscribers.isEmpty else {
             // Nothing runs, so the event goes straight to ignored, committed with the job's success.
             context.onSuccess(
                 InboxWrites.status(
                     id: id, status: .ignored,
-                    reason: "no handler for \(provider) events yet; the event is kept and can be replayed once there is one",
+                    reason: "no module subscribes to \(entry.summary.provider) \(entry.summary.eventType) events; the event is kept and can be replayed once one does",
                     attemptStarted: true
                 )
             )
             return
         }
-        try await database.setWebhookStatus(id: id, status: .processing, attemptStarted: true)
-        do {
-            switch try await handler(entry, context) {
-            case .processed:
-                context.onSuccess(InboxWrites.status(id: id, status: .processed))
-            case .ignored(let reason):
-                context.onSuccess(InboxWrites.status(id: id, status: .ignored, reason: reason))
-            }
-        } catch {
-            // The job retries; the event shows `failed` only once no attempt is left.
-            var permanent = false
-            if case .permanent = error as? JobFailure { permanent = true }
-            let final = permanent || context.isLastAttempt
-            try? await database.setWebhookStatus(id: id, status: final ? .failed : .pending, error: "\(error)")
-            throw error
+        context.onSuccess { unit in _ = try await deliver(id, to: subscribers, in: unit) }
+    }
+
+    /// Gives the stored event `webhookID` a delivery and a job for each of `subscribers`, in
+    /// `unit`; returns the jobs (an active one already delivering is returned, not doubled).
+    func deliver(_ webhookID: String, to subscribers: [EventSubscription], in unit: UnitOfWork) async throws -> [EnqueuedJob] {
+        let jobs = subscribers.map { subscription in
+            unit.jobs.makeJob(
+                kind: subscription.name, queue: subscription.queue, payload: "{\"webhook_id\":\"\(webhookID)\"}", priority: .high,
+                uniqueKey: "delivery:\(webhookID):\(subscription.name)", maxAttempts: subscription.maxAttempts
+            )
+        }
+        let outcomes = try await unit.enqueue(jobs)
+        try await unit.executor.dispatchWebhook(
+            webhookID, deliveries: zip(subscribers, outcomes).map { ($0.name, $1.id) }, now: unit.now
+        )
+        return outcomes
+    }
+
+    // MARK: Delivery
+
+    private func deliver(_ subscription: EventSubscription, _ context: JobContext) async throws {
+        guard let id = Self.webhookID(in: context.job.payload) else {
+            throw JobFailure.permanent(reason: "payload has no webhook_id: \(context.job.payload)")
+        }
+        let attempt = context.job.attempt
+        context.onFailure { unit, failure in
+            try await unit.executor.recordDelivery(
+                id, subscriber: subscription.name, outcome: .failed(error: failure.error, final: failure.final), attempts: attempt,
+                now: unit.now
+            )
+        }
+        guard let entry = try await database.inboxEntry(id: id) else {
+            throw JobFailure.permanent(reason: "webhook \(id) does not exist")
+        }
+        let event = ProviderEvent(
+            webhookID: id, provider: entry.summary.provider, eventID: entry.summary.eventID, eventType: entry.summary.eventType,
+            receivedAt: entry.summary.receivedAt, body: entry.body
+        )
+        let handling = try await subscription.handle(event, context)
+        let outcome: DeliveryOutcome
+        switch handling {
+        case .processed: outcome = .processed
+        case .ignored(let reason): outcome = .ignored(reason: reason)
+        }
+        context.onSuccess { unit in
+            try await unit.executor.recordDelivery(id, subscriber: subscription.name, outcome: outcome, attempts: attempt, now: unit.now)
+        }
+    }
+
+    // MARK: Abandoned jobs
+
+    /// When the worker running the dispatch died (its lease expired) on its last attempt, the
+    /// event is `failed` with the lease's error; otherwise it waits, `pending`, for the retry.
+    static func abandoned(_ job: AbandonedJob) -> [DeferredWrite] {
+        guard let id = webhookID(in: job.payload) else { return [] }
+        return [InboxWrites.status(id: id, status: job.deadLettered ? .failed : .pending, error: job.error)]
+    }
+
+    /// A delivery whose worker died on its last attempt is `failed`, and so is its event.
+    static func abandonedDelivery(_ subscriber: String) -> AbandonmentWrites {
+        { job in
+            guard job.deadLettered, let id = webhookID(in: job.payload) else { return [] }
+            return [
+                DeferredWrite(
+                    sql: "UPDATE webhook_deliveries SET status = 'failed', last_error = ? WHERE webhook_id = ? AND subscriber = ?",
+                    binds: [.text(job.error), .text(id), .text(subscriber)]
+                ),
+                InboxWrites.status(id: id, status: .failed, error: "\(subscriber): \(job.error)"),
+            ]
         }
     }
 }

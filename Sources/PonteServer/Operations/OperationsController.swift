@@ -2,39 +2,68 @@ import Hummingbird
 import Logging
 import NIOCore
 import PonteJobs
+import PonteKit
 import PonteStore
 
-/// `/health`, `/ready` and `/metrics`.
+/// `/health`, `/ready`, `/metrics` and `/openapi.json`.
 struct OperationsController: Sendable {
     let database: any StoreDatabase
     let metrics: HubMetrics
-    let expectedSchemaVersion: Int
+    /// Every migration the hub's modules need, for readiness.
+    let migrations: [ModuleMigrations]
 
-    func addRoutes(to router: Router<PonteRequestContext>) {
-        router.get("/health") { _, _ in
+    func addRoutes(to routes: inout APIRoutes) {
+        let tags = ["Operations"]
+        routes.get(
+            "health",
+            APIOperation("health", "The process is alive", tags: tags)
+                .response(200, .object(["status": .oneOf(["ok"])]), "Alive"),
+            access: .open
+        ) { _, _ in
             Response.json("{\"status\":\"ok\"}")
         }
-        router.get("/ready", use: ready)
-        router.get("/metrics") { _, context in
-            do {
-                let now = SystemJobClock().now()
-                metrics.updateQueues(try await database.queueCounts(now: now), now: now)
-            } catch {
-                context.logger.warning("queue counts unavailable for /metrics", metadata: ["error": "\(error)"])
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
-            )
+        routes.get(
+            "ready",
+            APIOperation("ready", "The database answers and every migration is applied", tags: tags)
+                .response(200, .object(["status": .oneOf(["ready"]), "database": .oneOf(["sqlite", "postgresql"])]), "Ready")
+                .response(
+                    503,
+                    .object(["status": .oneOf(["unavailable"]), "database": .oneOf(["sqlite", "postgresql"]), "reason": .string()]),
+                    "Not ready, and why"
+                ),
+            access: .open, ready
+        )
+        routes.get(
+            "metrics",
+            APIOperation("metrics", "Prometheus metrics", tags: tags)
+                .response(200, .string("Prometheus text exposition format"), "The metrics", contentType: "text/plain"),
+            access: .open, exposition
+        )
+    }
+
+    /// The description of `GET /openapi.json`.
+    static let documentOperation = APIOperation("openAPIDocument", "This API's OpenAPI 3.1 document", tags: ["Operations"])
+        .response(200, .map(.any(), "An OpenAPI 3.1 document"), "The document")
+
+    @Sendable func exposition(_ request: Request, context: APIRequestContext) async throws -> Response {
+        do {
+            let now = SystemJobClock().now()
+            metrics.updateQueues(try await database.queueCounts(now: now), now: now)
+        } catch {
+            context.logger.warning("queue counts unavailable for /metrics", metadata: ["error": "\(error)"])
         }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+        )
     }
 
     /// Ready when the database answers and every migration is applied.
-    @Sendable func ready(_ request: Request, context: PonteRequestContext) async throws -> Response {
-        let version: Int
+    @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let pending: [AppliedMigration]
         do {
-            version = try await database.schemaVersion()
+            pending = try await database.pendingMigrations(migrations)
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
             return Response.json(
@@ -42,12 +71,12 @@ struct OperationsController: Sendable {
                 status: .serviceUnavailable
             )
         }
-        guard version >= expectedSchemaVersion else {
+        guard pending.isEmpty else {
             return Response.json(
-                "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"schema version \(version) of \(expectedSchemaVersion); run `ponte migrate`\"}",
+                "{\"status\":\"unavailable\",\"database\":\"\(database.kind)\",\"reason\":\"\(pending.count) migrations are not applied; run `ponte migrate`\"}",
                 status: .serviceUnavailable
             )
         }
-        return Response.json("{\"status\":\"ready\",\"database\":\"\(database.kind)\",\"schema_version\":\(version)}")
+        return Response.json("{\"status\":\"ready\",\"database\":\"\(database.kind)\"}")
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PonteKit
 import PonteProviders
 import PonteStore
 
@@ -9,14 +10,58 @@ import PonteStore
 struct WebhookController: Sendable {
     let reception: WebhookReception
 
-    func addRoutes(to router: Router<PonteRequestContext>) {
-        router.post("/webhooks/:provider", use: receive)
-        router.get("/webhooks/:provider", use: validate)
+    func addRoutes(to routes: inout APIRoutes) {
+        let provider = JSONSchema.oneOf(WebhookProviders.known, "The provider that sends the webhook")
+        routes.schema(
+            "WebhookAcknowledgement",
+            .object([
+                "received": .boolean(),
+                "id": .string("The stored event's inbox id (the first one's, when several)"),
+                "duplicate": .boolean("True when the provider sent this event before: `id` is the one first stored"),
+                "validation": JSONSchema.boolean("Mailchimp's URL check, answered without storing").optional,
+                "events": JSONSchema.array(
+                    .object(["id": .string(), "event_id": .string(), "duplicate": .boolean()]),
+                    "One per event, when a request carries several (QuickBooks)"
+                ).optional,
+            ])
+        )
+        let body = JSONSchema.any("The provider's payload, exactly as it signed it")
+        routes.post(
+            "webhooks/{provider}",
+            APIOperation(
+                "receiveWebhook", "Receive a provider's signed webhook",
+                description: "Verified on the raw bytes with the provider's own scheme, stored durably with its processing job, and only then acknowledged. A repeat of a stored event is answered `duplicate: true` with the original id.",
+                tags: ["Webhooks"]
+            )
+            .path("provider", provider, "The provider")
+            .body(body, required: false, contentTypes: ["application/json", "application/x-www-form-urlencoded"])
+            .response(
+                200, .ref("WebhookAcknowledgement"), "Stored (or stored before)",
+                alternatives: [("text/xml", .string("Twilio: an empty TwiML response"))]
+            )
+            .errors(400, "WEBHOOK_PAYLOAD_INVALID")
+            .errors(401, "WEBHOOK_SIGNATURE_INVALID")
+            .errors(404, "UNKNOWN_PROVIDER", "PROVIDER_NOT_CONFIGURED")
+            .errors(413, "PAYLOAD_TOO_LARGE")
+            .errors(503, "STORE_UNAVAILABLE"),
+            access: .open, receive
+        )
+        routes.get(
+            "webhooks/{provider}",
+            APIOperation("validateWebhookURL", "Mailchimp's check of a webhook URL (other providers only POST)", tags: ["Webhooks"])
+                .path("provider", provider, "The provider")
+                .query("secret", .string(), "Mailchimp: the secret in the webhook URL")
+                .response(200, .ref("WebhookAcknowledgement"), "The URL is valid")
+                .errors(401, "WEBHOOK_SIGNATURE_INVALID")
+                .errors(404, "UNKNOWN_PROVIDER", "PROVIDER_NOT_CONFIGURED")
+                .errors(405, "METHOD_NOT_ALLOWED"),
+            access: .open, validate
+        )
     }
 
     // MARK: Routes
 
-    @Sendable func receive(_ request: Request, context: PonteRequestContext) async throws -> Response {
+    @Sendable func receive(_ request: Request, context: APIRequestContext) async throws -> Response {
         let provider = try context.parameters.require("provider")
         let verifier = try reception.verifier(for: provider)
         let inbox = reception.inbox
@@ -56,7 +101,7 @@ struct WebhookController: Sendable {
     }
 
     /// Mailchimp validates a webhook URL with a GET; other providers only POST.
-    @Sendable func validate(_ request: Request, context: PonteRequestContext) async throws -> Response {
+    @Sendable func validate(_ request: Request, context: APIRequestContext) async throws -> Response {
         let provider = try context.parameters.require("provider")
         let verifier = try reception.verifier(for: provider)
         guard provider == "mailchimp" else {

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import PonteKit
 import PonteProviders
 import PonteStore
 import Synchronization

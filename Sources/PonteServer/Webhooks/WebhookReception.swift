@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import PonteCore
+import PonteKit
 import PonteProviders
 import PonteStore
 

@@ -215,6 +215,7 @@ public final class StreamFollower: Sendable {
     public let stream: String
     private let id: UInt64
     private let bell: Doorbell
+    private let closed = Atomic<Bool>(false)
 
     fileprivate init(streams: EventStreams, stream: String, id: UInt64, bell: Doorbell) {
         self.streams = streams
@@ -227,13 +228,17 @@ public final class StreamFollower: Sendable {
     /// returns what came (possibly nothing, so the caller can send a keep-alive).
     public func next(after: Int64, limit: Int, timeout: Duration) async throws -> StreamRead {
         let page = try await streams.read(stream, after: after, limit: limit)
-        if !page.events.isEmpty { return page }
+        if !page.events.isEmpty || isClosed { return page }
         await bell.wait(timeout: timeout)
         return try await streams.read(stream, after: after, limit: limit)
     }
 
-    /// Stops following; call when the reader goes away.
+    /// Stops following (a waiting `next` returns at once); call when the reader goes away.
     public func close() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
         streams.unregister(stream, id)
+        bell.ring()
     }
+
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
 }

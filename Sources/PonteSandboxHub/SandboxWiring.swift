@@ -2,17 +2,69 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
+import Hummingbird
+import Logging
 import PonteProviders
 import PonteSandbox
+import PonteServer
+import ServiceLifecycle
+
+/// The simulators beside a hub: for `serve --sandbox` they run in the hub's process (on
+/// `PONTE_SANDBOX_PORT`); with `PONTE_SANDBOX_URL` the hub calls a `ponte sandbox` running
+/// elsewhere. Either way every simulated provider's API points at them, and credentials the
+/// configuration leaves unset take the sandbox's defaults on both sides.
+public final class SandboxHub: HubSandbox {
+    private let simulators = SimulatorsBox()
+
+    public init() {}
+
+    public func prepare(_ configuration: inout HubConfiguration, logger: Logger) throws -> (any Service)? {
+        if configuration.sandbox {
+            let credentials = SandboxWiring.agree(&configuration)
+            if configuration.sandboxPort == 0 { configuration.sandboxPort = try SandboxWiring.freeLoopbackPort() }
+            let url = "http://127.0.0.1:\(configuration.sandboxPort)"
+            SandboxWiring.pointAPIs(at: url, &configuration)
+            let sandbox = Sandbox(credentials: credentials, hubBaseURL: SandboxWiring.hubBaseURL(configuration), logger: logger)
+            simulators.set(sandbox)
+            return buildSandboxApplication(sandbox: sandbox, host: "127.0.0.1", port: configuration.sandboxPort, logger: logger) { _ in
+                logger.notice(
+                    "sandbox mode: provider APIs and webhooks are simulated; no real provider is called",
+                    metadata: ["sandbox": "\(url)", "control_api": "\(url)/_sandbox"]
+                )
+            }
+        }
+        if let url = configuration.sandboxURL {
+            _ = SandboxWiring.agree(&configuration)
+            SandboxWiring.pointAPIs(at: url, &configuration)
+            logger.notice("provider APIs are called on the sandbox at PONTE_SANDBOX_URL", metadata: ["sandbox": "\(url)"])
+        }
+        return nil
+    }
+
+    public func hubIsListening(_ configuration: HubConfiguration, port: Int?) {
+        simulators.sandbox?.environment.webhooks.setHubBaseURL(SandboxWiring.hubBaseURL(configuration, port: port))
+    }
+
+    /// The in-process simulators, once `prepare` made them.
+    public var sandbox: Sandbox? { simulators.sandbox }
+}
+
+/// Holds the simulators made by `prepare`.
+private final class SimulatorsBox: Sendable {
+    private let value = Mutex<Sandbox?>(nil)
+    func set(_ sandbox: Sandbox) { value.withLock { $0 = sandbox } }
+    var sandbox: Sandbox? { value.withLock { $0 } }
+}
 
 /// Makes the hub and the simulators agree: `serve --sandbox` (simulators in-process) and
 /// `PONTE_SANDBOX_URL` (a separate `ponte sandbox`) both point every simulated provider's API
 /// at the sandbox, and fill each credential the configuration leaves unset with the
 /// sandbox's default — the same default `ponte sandbox` uses — so calls authenticate and
 /// webhooks verify with no credentials configured at all.
-enum SandboxWiring {
+public enum SandboxWiring {
     /// Fills unset credentials in `configuration` and returns the credentials both sides use.
-    static func agree(_ configuration: inout HubConfiguration) -> SandboxCredentials {
+    public static func agree(_ configuration: inout HubConfiguration) -> SandboxCredentials {
         let defaults = SandboxCredentials.defaults
         func fill(_ keyPath: WritableKeyPath<HubConfiguration, String?>, _ fallback: String) -> String {
             if let value = configuration[keyPath: keyPath], !value.isEmpty { return value }
@@ -32,7 +84,7 @@ enum SandboxWiring {
     }
 
     /// Points each provider's API base URL that is not set at `<sandboxURL>/<provider>`.
-    static func pointAPIs(at sandboxURL: String, _ configuration: inout HubConfiguration) {
+    public static func pointAPIs(at sandboxURL: String, _ configuration: inout HubConfiguration) {
         let base = sandboxURL.hasSuffix("/") ? String(sandboxURL.dropLast()) : sandboxURL
         let urls: [(WritableKeyPath<HubConfiguration, String?>, SandboxProvider)] = [
             (\.providerAPI.stripeBaseURL, .stripe), (\.providerAPI.asaasBaseURL, .asaas),
@@ -44,7 +96,7 @@ enum SandboxWiring {
     }
 
     /// The hub's own base URL as the sandbox should call it (nil while the port is still 0).
-    static func hubBaseURL(_ configuration: HubConfiguration, port: Int? = nil) -> String? {
+    public static func hubBaseURL(_ configuration: HubConfiguration, port: Int? = nil) -> String? {
         if let publicURL = configuration.publicURL { return publicURL }
         let port = port ?? configuration.port
         guard port != 0 else { return nil }
@@ -53,7 +105,7 @@ enum SandboxWiring {
     }
 
     /// A loopback TCP port that is free right now (for `PONTE_SANDBOX_PORT=0`).
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ConfigurationError(message: "cannot open a socket to pick a sandbox port") }
         defer { close(descriptor) }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PonteCore
 import PonteJobs
+import PonteKit
 import PonteProviders
 import PonteStore
 
@@ -13,11 +14,17 @@ enum OutboundJobs {
     static let queue = "providers"
     static let maxAttempts = 8
 
-    /// The job's payload: the operation, its parameters and the key every attempt reuses.
-    struct Payload: Codable {
+    /// The job's arguments: the operation, its parameters and the key every attempt reuses.
+    struct Payload: Codable, Sendable {
         var operation: String
         var params: JSONValue
         var key: String
+    }
+
+    /// The job kind of `operation`: named after it, on the `providers` queue, under its
+    /// provider's rate limit.
+    static func kind(of operation: OutboundOperation) -> JobKind<Payload> {
+        JobKind(operation.name, queue: queue, maxAttempts: maxAttempts, provider: operation.provider)
     }
 
     /// A job for `operation`. With a caller's `key`, the job is unique while pending or
@@ -25,27 +32,17 @@ enum OutboundJobs {
     static func job(
         _ operation: OutboundOperation, params: JSONValue, key: String?, priority: JobPriority, queue: JobQueue
     ) -> NewJob {
+        let kind = kind(of: operation)
         var job = queue.makeJob(
-            kind: operation.name, queue: Self.queue, priority: priority, uniqueKey: key.map { "outbound:\($0)" },
-            provider: operation.provider, maxAttempts: maxAttempts
+            kind: kind.name, queue: kind.queue, priority: priority, uniqueKey: key.map { "outbound:\($0)" },
+            provider: kind.provider, maxAttempts: kind.maxAttempts
         )
         let payload = Payload(operation: operation.name, params: params, key: key ?? job.id)
-        job.payload = (try? JSONEncoder().encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        job.payload = (try? kind.payload(payload)) ?? "{}"
         return job
     }
 
-    static func register(in registry: inout JobRegistry, clients: ProviderClients) {
-        for operation in OutboundOperations.all {
-            registry.register(operation.name) { context in
-                try await run(operation, context: context, clients: clients)
-            }
-        }
-    }
-
-    static func run(_ operation: OutboundOperation, context: JobContext, clients: ProviderClients) async throws {
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(context.job.payload.utf8)) else {
-            throw JobFailure.permanent(reason: "the job's payload is not an outbound operation: \(context.job.payload)")
-        }
+    static func run(_ operation: OutboundOperation, payload: Payload, job: JobContext, clients: ProviderClients) async throws {
         let result: JSONValue
         do {
             let call = try operation.plan(try OperationParameters(payload.params))
@@ -60,9 +57,9 @@ enum OutboundJobs {
         } catch let error as ProviderNotConfigured {
             throw JobFailure.permanent(reason: error.description)
         }
-        context.logger.info(
+        job.logger.info(
             "outbound operation done", metadata: ["operation": "\(operation.name)", "provider": "\(operation.provider)"]
         )
-        context.onSuccess(JobWrites.result(id: context.job.id, json: result.text))
+        job.onSuccess(JobWrites.result(id: job.job.id, json: result.text))
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import Logging
 import Hummingbird
-import NIOCore
+import Logging
 import PonteCore
 import PonteJobs
+import PonteKit
 import PonteStore
 
 /// The outbound API: ask Ponte to call a provider, durably.
@@ -17,9 +17,42 @@ import PonteStore
 struct OutboundController: Sendable {
     let queue: JobQueue
 
-    func addRoutes(to group: RouterGroup<PonteRequestContext>) {
-        group.get("outbound/operations", use: operations)
-        group.post("outbound", use: enqueue)
+    func addRoutes(to routes: inout APIRoutes) {
+        routes.schema("Job", JobJSON.schema)
+        routes.schema(
+            "OutboundOperation",
+            .object([
+                "name": .string("The operation, also its jobs' kind"),
+                "provider": .string(),
+                "summary": .string(),
+                "parameters": .map(.string(), "Parameter names and what they hold"),
+            ])
+        )
+        routes.get(
+            "outbound/operations",
+            APIOperation("listOutboundOperations", "The provider calls Ponte can make as durable jobs", tags: ["Outbound"])
+                .response(200, .object(["operations": .array(.ref("OutboundOperation"))]), "The catalogue"),
+            operations
+        )
+        routes.post(
+            "outbound",
+            APIOperation(
+                "enqueueOutboundOperation", "Queue a provider call as a durable job",
+                description: "The job runs on the `providers` queue with the operation's idempotency key on every attempt. The same `key` while its job is pending or running returns that job with `duplicate: true`.",
+                tags: ["Outbound"]
+            )
+            .body(
+                .object([
+                    "operation": .string("An operation's name, e.g. stripe.refund.create"),
+                    "params": JSONSchema.map(.any(), "The operation's parameters").optional,
+                    "key": JSONSchema.string("The provider idempotency key (default: the job id)", pattern: "^[!-~]{1,200}$").optional,
+                    "priority": JSONSchema.oneOf(JobPriority.allCases.map(\.rawValue)).optional,
+                ])
+            )
+            .response(202, .object(["job": .ref("Job"), "duplicate": .boolean("True when an active job with the same key was returned")]), "Queued")
+            .errors(400, "INVALID_JSON", "UNKNOWN_OPERATION", "INVALID_PARAMETERS", "INVALID_KEY"),
+            enqueue
+        )
     }
 
     struct OperationJSON: Encodable {
@@ -29,7 +62,7 @@ struct OutboundController: Sendable {
         let parameters: [String: String]
     }
 
-    @Sendable func operations(_ request: Request, context: PonteRequestContext) async throws -> Response {
+    @Sendable func operations(_ request: Request, context: APIRequestContext) async throws -> Response {
         try .json(
             encoding: [
                 "operations": OutboundOperations.all.map {
@@ -51,24 +84,18 @@ struct OutboundController: Sendable {
         let duplicate: Bool
     }
 
-    @Sendable func enqueue(_ request: Request, context: PonteRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: 256 * 1024)
-        let asked: EnqueueRequest
-        do {
-            asked = try JSONDecoder().decode(EnqueueRequest.self, from: Data(Array(buffer: body)))
-        } catch {
-            throw APIError.badRequest(
-                "INVALID_JSON",
-                "the body must be a JSON object: {\"operation\": \"...\", \"params\": {...}, \"key\": \"optional\", \"priority\": \"critical|high|normal|low\"}"
-            )
-        }
+    @Sendable func enqueue(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let asked = try await request.decodeJSON(
+            EnqueueRequest.self,
+            expected: "{\"operation\": \"...\", \"params\": {...}, \"key\": \"optional\", \"priority\": \"critical|high|normal|low\"}"
+        )
         guard let operation = OutboundOperations.byName[asked.operation] else {
             throw APIError.badRequest(
                 "UNKNOWN_OPERATION", "no operation '\(asked.operation)'; GET /api/v1/outbound/operations lists them"
             )
         }
         if let key = asked.key {
-            guard (1...200).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            guard (1...200).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.asciiValue.map { $0 > 32 && $0 < 127 } == true }) else {
                 throw APIError.badRequest("INVALID_KEY", "key must be 1-200 printable ASCII characters without spaces")
             }
         }

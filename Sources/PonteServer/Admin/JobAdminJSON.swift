@@ -1,38 +1,9 @@
 import PonteCore
+import PonteKit
 import PonteStore
 
 // JSON shapes of the job admin API. Absent values are written as explicit nulls, so every
 // field is always present.
-
-struct JobJSON: Encodable {
-    let job: JobRecord
-
-    init(_ job: JobRecord) {
-        self.job = job
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode(job.id, forKey: "id")
-        try c.encode(job.queue, forKey: "queue")
-        try c.encode(job.kind, forKey: "kind")
-        try c.encode(job.priority.rawValue, forKey: "priority")
-        try c.encode(job.status.rawValue, forKey: "status")
-        try c.encode(job.attempts, forKey: "attempts")
-        try c.encode(job.maxAttempts, forKey: "max_attempts")
-        try c.encode(job.uniqueKey, forKey: "unique_key")
-        try c.encode(job.provider, forKey: "provider")
-        try c.encode(job.payload, forKey: "payload")
-        try c.encode(job.lastError, forKey: "last_error")
-        try c.encode(job.result.map { JSONValue(parsing: $0) ?? .string($0) }, forKey: "result")
-        try c.encode(Timestamps.iso8601(microseconds: job.runAt), forKey: "run_at")
-        try c.encode(Timestamps.iso8601(microseconds: job.createdAt), forKey: "created_at")
-        try c.encode(job.startedAt.map(Timestamps.iso8601), forKey: "started_at")
-        try c.encode(job.finishedAt.map(Timestamps.iso8601), forKey: "finished_at")
-        try c.encode(job.leaseOwner, forKey: "lease_owner")
-        try c.encode(job.leaseExpiresAt.map(Timestamps.iso8601), forKey: "lease_expires_at")
-    }
-}
 
 struct AttemptJSON: Encodable {
     let attempt: JobAttempt
@@ -41,7 +12,7 @@ struct AttemptJSON: Encodable {
         self.attempt = attempt
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(attempt.attempt, forKey: "attempt")
         try c.encode(attempt.outcome, forKey: "outcome")
@@ -57,7 +28,7 @@ struct JobDetailJSON: Encodable {
     let job: JobJSON
     let attempts: [AttemptJSON]
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         try job.encode(to: encoder)
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(attempts, forKey: "attempt_history")
@@ -91,7 +62,7 @@ struct QueueJSON: Encodable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(name, forKey: "queue")
         try c.encode(pending, forKey: "pending")
@@ -106,7 +77,7 @@ struct QueuesJSON: Encodable {
     let queues: [QueueJSON]
     let deadLetters: Int
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(queues, forKey: "queues")
         try c.encode(deadLetters, forKey: "dead_letters")
@@ -122,32 +93,9 @@ struct RecoveryJSON: Encodable {
     let requeued: [String]
     let deadLettered: [String]
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(requeued, forKey: "requeued")
         try c.encode(deadLettered, forKey: "dead_lettered")
     }
-}
-
-struct ReplayJSON: Encodable {
-    let webhookID: String
-    let jobID: String
-    let existing: Bool
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode(webhookID, forKey: "webhook_id")
-        try c.encode(jobID, forKey: "job_id")
-        try c.encode(existing, forKey: "existing")
-    }
-}
-
-/// A coding key given as a string literal.
-struct DynamicKey: CodingKey, ExpressibleByStringLiteral {
-    let stringValue: String
-    var intValue: Int? { nil }
-
-    init(stringLiteral value: String) { stringValue = value }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
