@@ -41,7 +41,8 @@ public func buildApplication(
             queue.wakeWorkers(queue: WebhookProcessor.queue)
         }
     }
-    var services: [any Service] = [database, inbox, hub.outboundHTTP, hub.streams]
+    var services = hub.services
+    services.insert(inbox, at: 1)
     if let sandboxService { services.append(sandboxService) }
     if configuration.workers {
         services.append(hub.runner(logger: logger, prepare: { try await hub.waitForMigrations(logger: logger) }))
@@ -111,7 +112,7 @@ public func buildWorker(
     let sandboxService = try sandbox?.prepare(&configuration, logger: logger)
     let hub = try await HubAssembly.make(configuration: configuration, modules: modules, logger: logger, now: Date.init)
     let runner = hub.runner(logger: logger, prepare: { try await hub.migrate(logger: logger) })
-    var services: [any Service] = [hub.database, hub.outboundHTTP, hub.streams]
+    var services = hub.services
     if let sandboxService { services.append(sandboxService) }
     if let port = configuration.metricsPort {
         services.append(workerOperations(hub: hub, host: configuration.host, port: port, logger: logger))

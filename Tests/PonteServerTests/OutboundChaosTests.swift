@@ -11,6 +11,7 @@ import PonteSandbox
 import PonteStore
 import Testing
 
+@testable import PonteOutbound
 @testable import PonteServer
 
 /// Outbound operations against the sandbox with 30 % of calls failing — 10 % 500s, 10 % 429s
@@ -251,12 +252,12 @@ func withChaosHarness(_ body: (ChaosHarness) async throws -> Void) async throws 
             settings: settings, logger: quietLogger,
             now: { Date(timeIntervalSince1970: Double(clock.now()) / 1_000_000) }
         )
-        let queue = JobQueue(database: database, clock: clock)
-        let jobs = HubJobs(database: database, concurrency: 8, clock: clock, clients: clients)
-        let runner = JobRunner(
-            database: database, registry: jobs.registry, settings: jobs.settings, queue: queue, workerID: "chaos-test",
-            logger: quietLogger
+        let hub = try await HubAssembly.make(
+            configuration: HubConfiguration(), modules: HubModules.all, logger: quietLogger, now: Date.init, database: database,
+            clients: clients, clock: clock
         )
+        let queue = hub.queue
+        let runner = hub.runner(logger: quietLogger, prepare: {})
         for provider in [SandboxProvider.stripe, .asaas] {
             sandbox.environment.faults.set(OutboundChaosTests.chaos, for: provider)
         }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PonteJobs
+import PonteSandboxHub
 @testable import PonteServer
 import PonteStore
 import ServiceLifecycle
@@ -34,8 +35,8 @@ import Testing
             group.addTask { try await store.run() }
             let queue = JobQueue(database: store)
             _ = try await queue.enqueue([
-                queue.makeJob(kind: HubJobs.noopKind, queue: HubJobs.defaultQueue, maxAttempts: 3),
-                queue.makeJob(kind: "test.unknown", queue: HubJobs.defaultQueue, maxAttempts: 3),
+                queue.makeJob(kind: PlatformJobs.noop.name, queue: PlatformJobs.defaultQueue, maxAttempts: 3),
+                queue.makeJob(kind: "test.unknown", queue: PlatformJobs.defaultQueue, maxAttempts: 3),
             ])
 
             func sample(_ text: String, _ prefix: String) -> Double? {

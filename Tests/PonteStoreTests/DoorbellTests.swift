@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PonteJobs
+@testable import PonteStore
 
 /// The bell that wakes the runner's loops. Two loops share one (lease renewal and maintenance),
 /// each waiting with its own timeout.

@@ -5,31 +5,8 @@ import Testing
 
 @testable import PonteStore
 
-/// The storage operations, on every backend: migrations and the webhook inbox table.
+/// The storage operations, on every backend: the webhook inbox table.
 @Suite struct StoreDatabaseTests {
-    // MARK: Migrations
-
-    @Test(arguments: Backend.available)
-    func emptyDatabaseHasSchemaVersionZero(backend: Backend) async throws {
-        try await withFreshDatabase(backend) { database in
-            let version = try await database.schemaVersion()
-            #expect(version == 0)
-        }
-    }
-
-    @Test(arguments: Backend.available)
-    func migrateIsIdempotentAndReachesTheLatestSchemaVersion(backend: Backend) async throws {
-        try await withFreshDatabase(backend) { database in
-            let first = try await database.migrate(logger: quietLogger)
-            #expect(first == ["webhook_inbox", "job_queue", "job_results"])
-            #expect(try await database.schemaVersion() == Store.latestSchemaVersion)
-
-            let second = try await database.migrate(logger: quietLogger)
-            #expect(second.isEmpty)
-            #expect(try await database.schemaVersion() == Store.latestSchemaVersion)
-        }
-    }
-
     // MARK: Inserting
 
     @Test(arguments: Backend.available)

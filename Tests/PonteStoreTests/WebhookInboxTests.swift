@@ -288,12 +288,10 @@ final class GatedDatabase: StoreDatabase {
     }
 
     // PonteStore's async requirements run on their caller's executor.
-    nonisolated(nonsending) func migrate(logger: Logger) async throws -> [String] { try await base.migrate(logger: logger) }
-    nonisolated(nonsending) func schemaVersion() async throws -> Int { try await base.schemaVersion() }
     var dialect: SQLDialect { base.dialect }
     nonisolated(nonsending) func read(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.read(sql, binds) }
-    nonisolated(nonsending) func listenForJobs(_ wake: @escaping @Sendable (_ queue: String?) -> Void) async throws {
-        try await base.listenForJobs(wake)
+    nonisolated(nonsending) func listen(on channel: String, _ received: @escaping @Sendable (_ payload: String) -> Void) async throws {
+        try await base.listen(on: channel, received)
     }
 
     /// Every write (the inbox's batches among them) waits at the gate until `open()`.

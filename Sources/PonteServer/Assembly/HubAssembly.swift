@@ -6,6 +6,7 @@ import PonteJobs
 import PonteKit
 import PonteProviders
 import PonteStore
+import ServiceLifecycle
 
 /// What every hub process is made of, built the same way by `serve` and `worker` from the
 /// configuration and the list of modules: the database, the job queue and event streams,
@@ -15,7 +16,9 @@ struct HubAssembly: Sendable {
     let configuration: HubConfiguration
     let database: any StoreDatabase
     let metrics: HubMetrics
-    let outboundHTTP: OutboundHTTPClientService
+    /// The HTTP client of the provider clients, a service that closes it at shutdown (nil when
+    /// the clients were given).
+    let outboundHTTP: OutboundHTTPClientService?
     let clients: ProviderClients
     let queue: JobQueue
     let streams: EventStreams
@@ -31,8 +34,13 @@ struct HubAssembly: Sendable {
     let authenticators: [CallerAuthenticator]
     let webhookIDs = SortableIDGenerator(prefix: "wh_")
 
+    /// - Parameters:
+    ///   - database, clients, clock: given by tests; by default the database the
+    ///     configuration names, clients from its credentials, and the system clock.
     static func make(
-        configuration: HubConfiguration, modules: [any HubModule], logger: Logger, now: @escaping @Sendable () -> Date
+        configuration: HubConfiguration, modules: [any HubModule], logger: Logger, now: @escaping @Sendable () -> Date,
+        database existing: (any StoreDatabase)? = nil, clients existingClients: ProviderClients? = nil,
+        clock: any JobClock = SystemJobClock()
     ) async throws -> HubAssembly {
         let location = try configuration.databaseLocation()
         let migrations = modules.map(\.moduleMigrations)
@@ -40,13 +48,22 @@ struct HubAssembly: Sendable {
         for module in modules where !seen.insert(module.name).inserted {
             throw ConfigurationError(message: "two modules are named '\(module.name)'")
         }
-        let database = try await Store.open(location, logger: logger)
+        let database: any StoreDatabase
+        if let existing { database = existing } else { database = try await Store.open(location, logger: logger) }
         let metrics = HubMetrics()
-        let outboundHTTP = OutboundHTTPClientService(client: ProviderHTTPClient.makeHTTPClient())
-        let clients = ProviderClients(
-            settings: ProviderClientSettings(configuration), httpClient: outboundHTTP.client, logger: logger, observer: metrics, now: now
-        )
-        let queue = JobQueue(database: database) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
+        let outboundHTTP: OutboundHTTPClientService?
+        let clients: ProviderClients
+        if let existingClients {
+            outboundHTTP = nil
+            clients = existingClients
+        } else {
+            let service = OutboundHTTPClientService(client: ProviderHTTPClient.makeHTTPClient())
+            outboundHTTP = service
+            clients = ProviderClients(
+                settings: ProviderClientSettings(configuration), httpClient: service.client, logger: logger, observer: metrics, now: now
+            )
+        }
+        let queue = JobQueue(database: database, clock: clock) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
         let streams = EventStreams(database: database, logger: logger)
         let work = UnitsOfWork(database: database, queue: queue, streams: streams)
         let ids = SortableIDGenerator(prefix: "wh_")
@@ -112,6 +129,14 @@ struct HubAssembly: Sendable {
             queue: queue, streams: streams, work: work, registry: registry, settings: settings, periodic: periodic,
             dispatcher: dispatcher, migrations: migrations, moduleRoutes: routes, authenticators: authenticators
         )
+    }
+
+    /// The services every process runs before its own: the database first (it stops last).
+    var services: [any Service] {
+        var services: [any Service] = [database]
+        if let outboundHTTP { services.append(outboundHTTP) }
+        services.append(streams)
+        return services
     }
 
     /// The job runner of this process, reporting to `metrics`.

@@ -25,6 +25,8 @@ public final class EventStreams: Service, Sendable {
         var recent: [StreamEvent] = []
         /// The newest sequence this process knows was committed.
         var lastKnown: Int64 = 0
+        /// The oldest sequence retention kept, as last read.
+        var firstSeq: Int64 = 1
     }
 
     private struct State {
@@ -187,7 +189,7 @@ public final class EventStreams: Service, Sendable {
                 last.seq >= channel.lastKnown, after >= first.seq - 1
             else { return nil }
             let events = channel.recent.filter { $0.seq > after }.prefix(max(1, limit))
-            return StreamRead(events: Array(events), lastSeq: channel.lastKnown, firstSeq: first.seq)
+            return StreamRead(events: Array(events), lastSeq: channel.lastKnown, firstSeq: channel.firstSeq)
         }
     }
 
@@ -196,6 +198,7 @@ public final class EventStreams: Service, Sendable {
         state.withLock { state in
             guard var channel = state.channels[stream] else { return }
             channel.lastKnown = max(channel.lastKnown, read.lastSeq)
+            channel.firstSeq = read.firstSeq
             if let first = read.events.first {
                 if let last = channel.recent.last, first.seq <= last.seq + 1 {
                     channel.recent += read.events.filter { $0.seq > last.seq }
