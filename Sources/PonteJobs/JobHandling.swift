@@ -33,7 +33,9 @@ public struct JobContext: Sendable {
     /// job's completion commit together (and one commit serves many jobs). If `unit` throws,
     /// none of it is kept and the job fails alone — it is retried by its policy, or
     /// dead-lettered with the error — while the jobs finishing with it commit. Not run if the
-    /// handler throws. Several units run in the order they were given.
+    /// handler throws. Several units run in the order they were given. A unit may run more than
+    /// once (its transaction can be rolled back and tried again), so it must do nothing outside
+    /// the database.
     public func onSuccess(_ unit: @escaping @Sendable (UnitOfWork) async throws -> Void) {
         completion.add(success: unit)
     }

@@ -14,6 +14,8 @@ public final class PostgresStore: StoreDatabase {
     public let writesOneAtATime = false
 
     let client: PostgresClient
+    /// Where it connects.
+    public let url: PostgresURL
     private let logger: Logger
 
     /// Builds the pool; connections open lazily once `run()` is running.
@@ -31,6 +33,7 @@ public final class PostgresStore: StoreDatabase {
         configuration.options.maximumConnections = 16
         configuration.options.connectTimeout = .seconds(5)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.url = url
         self.logger = logger
     }
 

@@ -89,7 +89,7 @@ public final class EventStreams: Service, Sendable {
                 if let last = channel.recent.last, event.seq == last.seq + 1 {
                     channel.recent.append(event)
                     if channel.recent.count > Self.cacheCapacity { channel.recent.removeFirst(channel.recent.count - Self.cacheCapacity) }
-                } else if channel.recent.isEmpty && event.seq == channel.lastKnown + 1 && channel.lastKnown > 0 {
+                } else if channel.recent.isEmpty && event.seq == channel.lastKnown + 1 {
                     channel.recent = [event]
                 }
                 channel.lastKnown = max(channel.lastKnown, event.seq)
@@ -165,6 +165,11 @@ public final class EventStreams: Service, Sendable {
     }
 
     // MARK: Readers and memory
+
+    /// How many readers wait on `stream` now (for tests and metrics).
+    public func readers(_ stream: String) -> Int {
+        state.withLock { $0.channels[stream]?.bells.count ?? 0 }
+    }
 
     fileprivate func register(_ stream: String) -> (id: UInt64, bell: Doorbell) {
         let bell = Doorbell()
