@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import PonteCore
 import PonteJobs
+import PonteKit
 import PonteProviders
 import PonteStore
 import Testing
@@ -467,7 +468,8 @@ enum HubDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// Builds the real application without workers on a fresh `backend` database, and runs `test`
 /// with a client and the application's own database (to set up jobs and run them).
 func withJobHub(
-    _ backend: HubDatabase, _ test: @Sendable (any TestClientProtocol, any StoreDatabase) async throws -> Void
+    _ backend: HubDatabase, modules: [any HubModule] = HubModules.all,
+    _ test: @Sendable (any TestClientProtocol, any StoreDatabase) async throws -> Void
 ) async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -481,7 +483,7 @@ func withJobHub(
     configuration.workers = false
 
     func run(_ configuration: HubConfiguration) async throws {
-        let app = try await buildApplication(configuration: configuration, logger: quietLogger, now: { Fixture.now })
+        let app = try await buildApplication(configuration: configuration, modules: modules, logger: quietLogger, now: { Fixture.now })
         let database = try #require(app.services.first as? any StoreDatabase, "the first service is the database")
         try await app.test(.router) { client in try await test(client, database) }
     }
@@ -521,9 +523,11 @@ func withScratchPostgresDatabase(server: String, _ body: (String) async throws -
 }
 
 /// Runs the hub's due jobs of `queue` once, as a worker process would, on a clock stopped at `now`.
-func runHubJobs(_ database: any StoreDatabase, queue: String, at now: Int64) async throws -> [JobResult] {
+func runHubJobs(
+    _ database: any StoreDatabase, modules: [any HubModule] = HubModules.all, queue: String, at now: Int64
+) async throws -> [JobResult] {
     let hub = try await HubAssembly.make(
-        configuration: HubConfiguration(), modules: HubModules.all, logger: quietLogger, now: Date.init, database: database,
+        configuration: HubConfiguration(), modules: modules, logger: quietLogger, now: Date.init, database: database,
         clients: ProviderClients(settings: ProviderClientSettings(), logger: Logger(label: "test")), clock: ManualJobClock(now: now)
     )
     return try await hub.runner(logger: quietLogger, prepare: {}).runDueJobs(queue: queue)

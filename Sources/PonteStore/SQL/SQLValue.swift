@@ -118,3 +118,8 @@ enum SQLText {
         return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 }
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+}
