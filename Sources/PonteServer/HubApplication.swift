@@ -61,11 +61,8 @@ public func buildApplication(
         verifiers: verifiers, inbox: inbox, ids: hub.webhookIDs,
         publicURL: configuration.publicURL, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, now: now
     )
-    let routes = HubRoutes.all(hub: hub, reception: reception)
-    let router = Router(context: APIRequestContext.self)
-    router.add(middleware: HubMiddleware(metrics: metrics))
-    router.add(
-        routes.routes,
+    let router = HubRoutes.router(
+        hub: hub, reception: reception,
         authentication: APIAuthentication(tokens: AdminTokens(secret: secret), authenticators: hub.authenticators, now: now)
     )
 

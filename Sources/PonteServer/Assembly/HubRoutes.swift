@@ -1,3 +1,4 @@
+import Hummingbird
 import PonteCore
 import PonteJobs
 import PonteKit
@@ -29,6 +30,14 @@ enum HubRoutes {
         routes.append(admin)
         routes.append(hub.moduleRoutes)
         return withDocument(routes)
+    }
+
+    /// The hub's router: every route behind its access rule, in Ponte's error shape.
+    static func router(hub: HubAssembly, reception: WebhookReception, authentication: APIAuthentication) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: HubMiddleware(metrics: hub.metrics))
+        router.add(all(hub: hub, reception: reception).routes, authentication: authentication)
+        return router
     }
 
     /// `routes` and `GET /openapi.json`, whose document includes itself.
