@@ -43,7 +43,7 @@ struct OutboundController: Sendable {
             )
             .body(
                 .object([
-                    "operation": .string("An operation's name, e.g. stripe.refund.create"),
+                    "operation": .oneOf(OutboundOperations.all.map(\.name), "An operation's name (GET /api/v1/outbound/operations lists them)"),
                     "params": JSONSchema.map(.any(), "The operation's parameters").optional,
                     "key": JSONSchema.string("The provider idempotency key (default: the job id)", pattern: "^[!-~]{1,200}$").optional,
                     "priority": JSONSchema.oneOf(JobPriority.allCases.map(\.rawValue)).optional,

@@ -142,7 +142,7 @@ public struct StreamEndpoint: Sendable {
             Server-Sent Events (`id` is the sequence; resume with `Last-Event-ID`; a comment every 15 s). \
             Delivery is at least once, in order per stream.
             """)
-            .query("after", .integer("Read events after this sequence", minimum: 0), "Cursor: the `next_after` of the previous page (default 0: from the start)")
+            .query("after", .integer("Read events after this sequence", minimum: 0, maximum: Int64.max), "Cursor: the `next_after` of the previous page (default 0: from the start)")
             .query("limit", .integer("Events per page", minimum: 1, maximum: maxLimit), "Events per page (default 100)")
             .query("wait", .integer("Seconds to wait", minimum: 0, maximum: maxWait), "Seconds to wait for an event when none is newer than `after` (default 0)")
             .header("Last-Event-ID", .string("The last sequence received", pattern: "^[0-9]+$"), "Server-Sent Events: resume after this sequence")

@@ -48,8 +48,11 @@ struct WebhookController: Sendable {
         )
         routes.get(
             "webhooks/{provider}",
-            APIOperation("validateWebhookURL", "Mailchimp's check of a webhook URL (other providers only POST)", tags: ["Webhooks"])
-                .path("provider", provider, "The provider")
+            APIOperation(
+                "validateWebhookURL", "Mailchimp's check of a webhook URL",
+                description: "Other providers only POST: for them this answers 405 METHOD_NOT_ALLOWED.", tags: ["Webhooks"]
+            )
+                .path("provider", .oneOf(["mailchimp"], "Mailchimp"), "The provider")
                 .query("secret", .string(), "Mailchimp: the secret in the webhook URL")
                 .response(200, .ref("WebhookAcknowledgement"), "The URL is valid")
                 .errors(401, "WEBHOOK_SIGNATURE_INVALID")
