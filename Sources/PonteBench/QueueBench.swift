@@ -22,6 +22,9 @@ public struct QueueBench: Sendable {
         public var pickupSamples = 100
         /// Jobs write an idempotent effect (a row keyed by job id) and log each execution.
         public var effects = false
+        /// Every job increments one shared counter row in a unit of work committed with its
+        /// success (read locked, then written): the counter must end at exactly `jobs`.
+        public var counter = false
         /// SIGKILL one worker once half the jobs are done.
         public var killOneMidway = false
         public var timeout: Duration = .seconds(600)
@@ -45,12 +48,14 @@ public struct QueueBench: Sendable {
         public var dead: Int
         public var effects: Int?
         public var executions: Int?
+        public var counter: Int?
         public var killed_worker: Bool
     }
 
     static let noopKind = "bench.noop"
     static let pickupKind = "bench.pickup"
     static let effectKind = "bench.effect"
+    static let counterKind = "bench.counter"
 
     let options: Options
     let logger: Logger
@@ -76,6 +81,7 @@ public struct QueueBench: Sendable {
         _ = try await database.migrate(logger: logger)
         if options.effects { try await QueueBenchWorker.createEffectsTable(database) }
         let queueName = "bench-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        if options.counter { try await QueueBenchWorker.createCounter(database, queue: queueName) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(queueName).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -100,7 +106,7 @@ public struct QueueBench: Sendable {
             .map { Double($0.startedAt - $0.runAt) / 1000 }.sorted()
 
         // Throughput: N jobs in one transaction, workers already waiting.
-        let kind = options.effects ? Self.effectKind : Self.noopKind
+        let kind = options.counter ? Self.counterKind : options.effects ? Self.effectKind : Self.noopKind
         let jobs = (0..<options.jobs).map { _ in queue.makeJob(kind: kind, queue: queueName, priority: .normal, maxAttempts: 5) }
         let enqueueStart = ContinuousClock.now
         try await queue.enqueue(jobs)
@@ -139,12 +145,13 @@ public struct QueueBench: Sendable {
                 return total + text.split(separator: "\n").count
             }
         }
+        let counter = options.counter ? try await QueueBenchWorker.counterValue(database, queue: queueName) : nil
         return Report(
             database: database.kind, jobs: options.jobs, processes: options.processes, concurrency: options.concurrency,
             seconds: seconds, jobs_per_second: seconds > 0 ? Double(timings.count) / seconds : 0,
             pickup_p50_ms: Self.percentile(pickups, 0.50), pickup_p99_ms: Self.percentile(pickups, 0.99),
             enqueue_seconds: enqueueSeconds, succeeded: timings.count, dead: dead, effects: effects, executions: executions,
-            killed_worker: killed
+            counter: counter, killed_worker: killed
         )
     }
 
@@ -245,6 +252,17 @@ public struct QueueBenchWorker: Sendable {
                 )
             }
         }
+        registry.register(QueueBench.counterKind) { context in
+            // Read locked, then write: a lost update would leave the counter short of the jobs.
+            let queue = context.job.queue
+            context.onSuccess { unit in
+                let select = "SELECT value FROM bench_counters WHERE queue = ?"
+                guard let counter = try await unit.fetchOne(BenchCounter.self, select, [.text(queue)], forUpdate: true) else {
+                    throw StoreError("no counter row for queue \(queue)")
+                }
+                try await unit.query("UPDATE bench_counters SET value = ? WHERE queue = ?", [.integer(counter.value + 1), .text(queue)])
+            }
+        }
         let settings = JobRunnerSettings(
             queues: [QueueSettings(name: queue, concurrency: concurrency)], leaseDuration: lease,
             pollInterval: database.kind == "sqlite" ? .milliseconds(5) : .milliseconds(250)
@@ -271,9 +289,24 @@ public struct QueueBenchWorker: Sendable {
         }
     }
 
+    static func createCounter(_ database: any StoreDatabase, queue: String) async throws {
+        try await database.write { sql in
+            try await sql.execute("CREATE TABLE IF NOT EXISTS bench_counters (queue TEXT PRIMARY KEY, value BIGINT NOT NULL)")
+            try await sql.execute("INSERT INTO bench_counters (queue, value) VALUES (?, 0)", [.text(queue)])
+        }
+    }
+
+    static func counterValue(_ database: any StoreDatabase, queue: String) async throws -> Int {
+        Int(try await database.read("SELECT value FROM bench_counters WHERE queue = ?", [.text(queue)]).first?.integer(0) ?? -1)
+    }
+
     static func effectCount(_ database: any StoreDatabase, queue: String) async throws -> Int {
         Int(try await database.read("SELECT count(*) FROM bench_effects WHERE queue = ?", [.text(queue)]).first?.integer(0) ?? 0)
     }
+}
+
+private struct BenchCounter: Decodable {
+    let value: Int64
 }
 
 extension FileHandle {

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that anyone can rerun.",
-        subcommands: [Webhooks.self, Queue.self, QueueWorker.self]
+        subcommands: [Webhooks.self, Streams.self, Queue.self, QueueWorker.self]
     )
 
     struct Webhooks: AsyncParsableCommand {
@@ -68,6 +68,87 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
+    struct Streams: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fan events out to many Server-Sent Events readers of a running hub's streams, and measure delivery.",
+            discussion: """
+                Opens --readers SSE connections (GET /api/v1/streams/{stream}/events) spread over \
+                --streams new streams, then appends --rate events per second round-robin over them \
+                (POST on --writers keep-alive connections), each carrying its send time. Latency runs \
+                from an append's send to its event's arrival at each reader, for appends sent during \
+                the measured window. Every reader must see its stream's sequences contiguous and in \
+                order. Prints one JSON line: appended, append_failed, appends_per_second, delivered, \
+                expected_deliveries, p50_ms, p99_ms, max_ms, out_of_order. Fails if an append was not \
+                answered 201, a sequence was out of order, or an event did not reach every reader. \
+                scripts/bench-streams starts a hub and runs this.
+                """
+        )
+
+        @Option(help: "The hub's address.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The hub's port.")
+        var port = 8080
+
+        @Option(help: "An admin bearer token (default: PONTE_BENCH_TOKEN).")
+        var token: String?
+
+        @Option(help: "Server-Sent Events connections; reader i reads stream i % streams.")
+        var readers = 1000
+
+        @Option(help: "Streams the readers and appends are spread over.")
+        var streams = 100
+
+        @Option(help: "Appends per second, in total.")
+        var rate = 2000
+
+        @Option(help: "Seconds to measure.")
+        var duration = 10
+
+        @Option(help: "Seconds to append before measuring.")
+        var warmup = 2
+
+        @Option(help: "Keep-alive connections the appends are sent on.")
+        var writers = 16
+
+        func validate() throws {
+            guard readers > 0, streams > 0, rate > 0, duration > 0, warmup >= 0, writers > 0 else {
+                throw ValidationError("--readers, --streams, --rate, --duration and --writers must be positive")
+            }
+            guard token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] != nil else {
+                throw ValidationError("--token or PONTE_BENCH_TOKEN is needed: an admin token (ponte token create --role admin)")
+            }
+        }
+
+        func run() async throws {
+            var options = StreamLoad.Options()
+            options.host = host
+            options.port = port
+            options.token = token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] ?? ""
+            options.readers = readers
+            options.streams = streams
+            options.rate = rate
+            options.duration = .seconds(duration)
+            options.warmup = .seconds(warmup)
+            options.writers = writers
+            let report = try await StreamLoad(options: options).run()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            var problems: [String] = []
+            if report.appendFailed > 0 { problems.append("\(report.appendFailed) appends were not answered 201") }
+            if report.outOfOrder > 0 { problems.append("\(report.outOfOrder) events arrived out of order (gaps or duplicates)") }
+            if report.delivered < report.expectedDeliveries {
+                problems.append("\(report.expectedDeliveries - report.delivered) of \(report.expectedDeliveries) deliveries did not arrive")
+            }
+            if !problems.isEmpty {
+                var standardError = FileHandle.standardError
+                print(problems.joined(separator: "; ") + (report.firstError.map { "; first: \($0)" } ?? ""), to: &standardError)
+                throw ExitCode.failure
+            }
+        }
+    }
+
     struct Queue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the job queue: enqueue no-op jobs into a fresh queue and run them with worker processes.",
@@ -78,7 +159,9 @@ struct BenchCommand: AsyncParsableCommand {
                 seconds run from that commit to the last job's finish. Prints one JSON line: jobs, \
                 processes, seconds, jobs_per_second, pickup_p50_ms, pickup_p99_ms, succeeded, dead. \
                 With --effects and --kill-one-midway it is the crash test: every job writes an idempotent \
-                effect, one worker is killed with SIGKILL halfway, and effects must equal jobs.
+                effect, one worker is killed with SIGKILL halfway, and effects must equal jobs. \
+                With --counter every job increments one shared counter row in a unit of work committed \
+                with its success (read locked, then written), and `counter` must equal jobs.
                 """
         )
 
@@ -100,12 +183,18 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Each job writes an idempotent effect (a row keyed by job id) and logs each execution.")
         var effects = false
 
+        @Flag(help: "Each job increments one shared counter row in a unit of work (no update may be lost).")
+        var counter = false
+
         @Flag(help: "SIGKILL one worker process once half the jobs are done.")
         var killOneMidway = false
 
         func validate() throws {
             guard jobs > 0, processes > 0, concurrency > 0, lease > 0 else {
                 throw ValidationError("--jobs, --processes, --concurrency and --lease must be positive")
+            }
+            if counter && effects {
+                throw ValidationError("--counter and --effects are two different jobs: choose one")
             }
             if killOneMidway && processes < 2 {
                 throw ValidationError("--kill-one-midway needs at least 2 processes, so one survives to finish the jobs")
@@ -122,6 +211,7 @@ struct BenchCommand: AsyncParsableCommand {
             options.lease = .seconds(lease)
             options.effects = effects
             options.killOneMidway = killOneMidway
+            options.counter = counter
             let report = try await QueueBench(options: options, logger: logger).run()
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

@@ -1,12 +1,15 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import PonteCore
 import PonteJobs
 import PonteKit
 import PonteStore
+import ServiceLifecycle
 import Testing
 
 @testable import PonteServer
@@ -133,6 +136,60 @@ import Testing
             expectError(again, .conflict, "ALREADY_EXISTS")
             expectError(try await client.adminCall(.post, "/api/v1/ledger/entries", body: #"{"id":7}"#), .badRequest, "INVALID_JSON")
             #expect(try await database.read("SELECT count(*) AS n FROM ledger_payments", []).first?["n"] == .integer(1))
+        }
+    }
+}
+
+/// A `ponte worker` and a `ponte serve` on one PostgreSQL database, each with its own pool and
+/// streams: an event the worker's job appends reaches a long-poll on the serve process at once,
+/// by LISTEN/NOTIFY (the readers' polling fallback is 5 s; the wait here ends well before it).
+@Suite struct CrossProcessStreamTests {
+    @Test(.enabled(if: HubDatabase.postgresServer != nil, "set PONTE_TEST_POSTGRES_URL to run PostgreSQL tests"))
+    func anEventAppendedByAWorkerReachesAReaderOfAnotherProcess() async throws {
+        let server = try #require(HubDatabase.postgresServer)
+        try await withScratchPostgresDatabase(server: server) { url in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            var configuration = HubConfiguration()
+            configuration.port = 0
+            configuration.database = url
+            configuration.jwtSecret = Fixture.jwtSecret
+            configuration.secrets = Fixture.secrets
+            configuration.dataDirectory = directory.path
+            configuration.workers = false
+            var workerConfiguration = configuration
+            workerConfiguration.workers = true
+            let app = try await buildApplication(
+                configuration: configuration, modules: ModuleSeamTests.modules, logger: quietLogger, now: { Fixture.now }
+            )
+            try await app.test(.live) { [workerConfiguration] client in
+                let worker = try await buildWorker(configuration: workerConfiguration, modules: ModuleSeamTests.modules, logger: quietLogger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await worker.run() }
+                    defer { group.cancelAll() }
+                    // The reader waits on the serve process before anything happens, on a
+                    // connection of its own (the test client's one connection would queue the
+                    // webhook behind it).
+                    let port = try #require(client.port)
+                    var poll = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/ledger/events?after=0&wait=30")
+                    poll.headers.add(name: "Authorization", value: "Bearer \(Fixture.adminToken)")
+                    async let page = HTTPClient.shared.execute(poll, timeout: .seconds(40))
+                    try await Task.sleep(for: .milliseconds(500))
+                    let started = ContinuousClock.now
+                    let body = Webhooks.json(#"{"id":"evt_x","event":"PAYMENT_RECEIVED","payment":{"id":"pay_x","value":10}}"#)
+                    let ack = try await client.send(
+                        Webhook(uri: "/webhooks/asaas", headers: [.contentType: "application/json", HTTPField.Name("asaas-access-token")!: Fixture.asaasToken], body: body)
+                    )
+                    #expect(ack.status == .ok)
+                    let answer = try await page
+                    let waited = ContinuousClock.now - started
+                    let text = String(buffer: try await answer.body.collect(upTo: 1 << 20))
+                    #expect(answer.status == .ok)
+                    #expect(text.contains(#""payment_id":"pay_x""#), "\(text)")
+                    #expect(waited < .seconds(4), "the event took \(waited), as long as polling would")
+                    await worker.triggerGracefulShutdown()
+                }
+            }
         }
     }
 }

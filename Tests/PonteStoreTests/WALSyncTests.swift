@@ -132,4 +132,55 @@ import Testing
         #expect(try await reopened.query("SELECT count(*) FROM t", []).first?.integer(0) == 2)
         await reopened.close()
     }
+
+    @Test func transactionsQueuedTogetherCommitTogetherAndOneThatFailsIsRolledBackAlone() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ponte-writer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/writer.sqlite"
+        let writer = try SQLiteWriter(path: path)
+        _ = try await writer.query("CREATE TABLE t (x INTEGER PRIMARY KEY)", [])
+
+        let (entered, enteredContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+        let first = Task {
+            try await writer.transaction { sql in
+                try await sql.execute("INSERT INTO t VALUES (1)", [])
+                enteredContinuation.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in entered { break }
+        // Five transactions queue behind it; the third writes 2 in one statement and then 1,
+        // which the first one already wrote.
+        var queued: [Task<Void, any Error>] = []
+        for index in 0..<5 {
+            queued.append(Task {
+                try await writer.transaction { sql in
+                    try await sql.execute("INSERT INTO t VALUES (?)", [.integer(Int64(10 + index))])
+                    if index == 2 { try await sql.execute("INSERT INTO t VALUES (1)", []) }
+                }
+            })
+            while await writer.waiting.count < index + 1 { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        releaseContinuation.yield()
+
+        try await first.value
+        for (index, task) in queued.enumerated() {
+            if index == 2 {
+                let error = await #expect(throws: StoreError.self) { try await task.value }
+                #expect(error?.kind == .uniqueViolation)
+            } else {
+                try await task.value
+            }
+        }
+        let rows = try await writer.query("SELECT x FROM t ORDER BY x", []).map { $0.integer(0) }
+        #expect(rows == [1, 10, 11, 13, 14])
+        try await writer.transaction { sql in try await sql.execute("INSERT INTO t VALUES (20)", []) }
+        await writer.close()
+
+        let reopened = try SQLiteWriter(path: path)
+        #expect(try await reopened.query("SELECT count(*) FROM t", []).first?.integer(0) == 6)
+        await reopened.close()
+    }
 }

@@ -1,10 +1,13 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Issues and checks the bearer tokens of the admin API: compact JWTs signed with HS256.
 ///
 /// Only `HS256` is accepted (so `alg: none` and algorithm-confusion tokens fail), `exp` is
-/// required, and the signature is compared in constant time.
+/// required, and the signature is compared in constant time. A token whose signature checked
+/// is remembered (its claims, not the secret), so a client sending the same token on every
+/// request pays for the HMAC and the JSON once; expiry is checked every time.
 public struct AdminTokens: Sendable {
     /// The claims Ponte puts in a token.
     public struct Claims: Codable, Sendable, Equatable {
@@ -31,6 +34,7 @@ public struct AdminTokens: Sendable {
     }
 
     private let key: SymmetricKey
+    private let verified = VerifiedTokens()
 
     public init(secret: [UInt8]) {
         self.key = SymmetricKey(data: secret)
@@ -51,6 +55,13 @@ public struct AdminTokens: Sendable {
 
     /// The token's claims if it is authentic and unexpired at `now`.
     public func verify(_ token: String, now: Date) throws(Rejection) -> Claims {
+        let claims = try verified.claims(of: token) { () throws(Rejection) in try authenticClaims(token) }
+        guard Double(claims.exp) > now.timeIntervalSince1970 else { throw .expired }
+        return claims
+    }
+
+    /// The claims of a token whose header and signature check.
+    private func authenticClaims(_ token: String) throws(Rejection) -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
             let headerBytes = Base64URL.decode(parts[0]),
@@ -65,12 +76,29 @@ public struct AdminTokens: Sendable {
         guard let payloadBytes = Base64URL.decode(parts[1]),
             let claims = try? JSONDecoder().decode(Claims.self, from: Data(payloadBytes))
         else { throw .malformed }
-        guard Double(claims.exp) > now.timeIntervalSince1970 else { throw .expired }
         return claims
     }
 
     private struct Header: Decodable {
         let alg: String
+    }
+}
+
+/// Claims of tokens whose signature checked, by token. Bounded: when full it starts afresh.
+private final class VerifiedTokens: Sendable {
+    private static let capacity = 1024
+    private let claims = Mutex<[String: AdminTokens.Claims]>([:])
+
+    func claims(
+        of token: String, verifying: () throws(AdminTokens.Rejection) -> AdminTokens.Claims
+    ) throws(AdminTokens.Rejection) -> AdminTokens.Claims {
+        if let known = claims.withLock({ $0[token] }) { return known }
+        let checked = try verifying()
+        claims.withLock { claims in
+            if claims.count >= Self.capacity { claims.removeAll(keepingCapacity: true) }
+            claims[token] = checked
+        }
+        return checked
     }
 }
 

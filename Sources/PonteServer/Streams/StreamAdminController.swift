@@ -77,7 +77,7 @@ struct StreamAdminController: Sendable {
     @Sendable func append(_ request: Request, context: APIRequestContext) async throws -> Response {
         let stream = try Self.streamName(try context.parameters.require("stream"), parameter: nil)
         let asked = try await request.decodeJSON(AppendRequest.self, expected: "{\"type\": \"NOTICE\", \"data\": {...}}")
-        guard asked.type.wholeMatch(of: /[A-Za-z0-9_.:-]{1,100}/) != nil else {
+        guard Self.isName(asked.type, maxLength: 100) else {
             throw APIError.badRequest(
                 "INVALID_JSON", "type must be 1-100 letters, digits, _ . : or -", details: .object(["field": "type"])
             )
@@ -90,12 +90,28 @@ struct StreamAdminController: Sendable {
 
     /// A stream name from the path or a cursor, or `400` saying what a name may hold.
     static func streamName(_ text: String, parameter: String?) throws -> String {
-        guard text.wholeMatch(of: /[A-Za-z0-9_.:-]{1,200}/) != nil else {
+        guard isName(text, maxLength: 200) else {
             let message = "a stream name is 1-200 letters, digits, _ . : or -"
             if let parameter { throw APIError.invalidQuery(parameter, message) }
             throw APIError.badRequest("INVALID_STREAM", message)
         }
         return text
+    }
+}
+
+extension StreamAdminController {
+    /// Whether `text` is 1 to `maxLength` letters, digits, `_ . : -` (`namePattern`, `typePattern`).
+    static func isName(_ text: String, maxLength: Int) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            count += 1
+            let allowed =
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
+            guard allowed, count <= maxLength else { return false }
+        }
+        return count > 0
     }
 }
 

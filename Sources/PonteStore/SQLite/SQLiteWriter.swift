@@ -8,7 +8,8 @@ import SQLiteAPI
 /// A transaction runs on that thread from `BEGIN` to `COMMIT`: its statements are executed
 /// where they are issued, with no hop between threads, and prepared once and kept. The group
 /// commit of the webhook inbox then costs one visit to the thread per batch, not several per
-/// statement. Transactions run one at a time, in the order they asked.
+/// statement. Transactions run one at a time, in the order they asked; those that queued
+/// behind one another commit together (see `commit`).
 ///
 /// Callers' transaction bodies run on the writer's thread because PonteStore's async
 /// functions and closures run on their caller's executor (`NonisolatedNonsendingByDefault`).
@@ -22,8 +23,9 @@ actor SQLiteWriter {
     private let walSync: WALSync
     private var statements: [String: Prepared] = [:]
     private var inTransaction = false
-    /// Transactions waiting for the one under way.
-    private(set) var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Transactions waiting for the one under way; resumed with `true` when it is their turn,
+    /// `false` when the writer closes.
+    private(set) var waiting: [CheckedContinuation<Bool, Never>] = []
     private(set) var lifecycle = Lifecycle.open
     /// `close()` waiting for the transaction under way.
     private var closing: CheckedContinuation<Void, Never>?
@@ -59,39 +61,126 @@ actor SQLiteWriter {
         self.walSync = WALSync(databasePath: path)
     }
 
-    /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, or rolls back if it throws; returns
-    /// once the commit is on disk. The next transaction starts as soon as this one committed.
+    /// Runs `body` in a transaction of its own, or rolls it back if it throws; returns once its
+    /// commit is on disk. The next transaction starts as soon as this one's body is done.
     func transaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
         let (result, ticket) = try await commit(body)
         try await walSync.durable(ticket)
         return result
     }
 
-    /// Runs `body` and commits, one transaction at a time; returns the commit's sync ticket.
+    /// Runs `body` and commits, one body at a time; returns the commit's sync ticket.
+    ///
+    /// Group commit: while transactions wait behind it, a body that succeeded does not commit
+    /// alone. It leaves the database transaction open for the next body, up to `maxGroup`
+    /// bodies, and the last one commits for all of them. Each body runs in a savepoint of its
+    /// own: one that throws is rolled back alone and the others commit. A body's caller hears
+    /// of success only once the commit holding its writes is done, so what it was told is what
+    /// is in the database.
     private func commit<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> (T, UInt64) {
-        while inTransaction && lifecycle == .open {
-            await withCheckedContinuation { waiting.append($0) }
+        if inTransaction {
+            let handedOver = await withCheckedContinuation { waiting.append($0) }
+            guard handedOver else { throw Self.closedError }
+        } else {
+            guard lifecycle == .open else { throw Self.closedError }
+            inTransaction = true
         }
-        guard lifecycle == .open else { throw Self.closedError }
-        inTransaction = true
-        defer {
-            inTransaction = false
-            if let closing {
-                self.closing = nil
-                closing.resume()
-            } else if !waiting.isEmpty {
-                waiting.removeFirst().resume()
+        // This body has the connection until it hands it on.
+        if group == nil {
+            do {
+                try walSync.checkHealthy()
+                _ = try query("BEGIN IMMEDIATE", [])
+            } catch {
+                handOn()
+                throw error
             }
+            group = Group()
         }
-        try walSync.checkHealthy()
-        _ = try query("BEGIN IMMEDIATE", [])
+        let result: T
         do {
-            let result = try await body(SQLiteWriterExecutor(writer: self))
+            _ = try query("SAVEPOINT ponte_group_member", [])
+            result = try await body(SQLiteWriterExecutor(writer: self))
+            _ = try query("RELEASE ponte_group_member", [])
+        } catch {
+            rollBackMember(error)
+            if group != nil && !(lifecycle == .open && !waiting.isEmpty) { _ = try? commitGroup() }
+            handOn()
+            throw error
+        }
+        group?.count += 1
+        if lifecycle == .open, !waiting.isEmpty, (group?.count ?? Self.maxGroup) < Self.maxGroup {
+            let outcome = await withCheckedContinuation { member in
+                group?.members.append(member)
+                handOn()
+            }
+            return (result, try outcome.get())
+        }
+        do {
+            let ticket = try commitGroup()
+            handOn()
+            return (result, ticket)
+        } catch {
+            handOn()
+            throw error
+        }
+    }
+
+    /// Bodies committed together at most.
+    static let maxGroup = 64
+
+    /// The database transaction that bodies share, and the bodies waiting for its commit.
+    private struct Group {
+        var members: [CheckedContinuation<Result<UInt64, any Error>, Never>] = []
+        var count = 0
+    }
+
+    /// The open database transaction, while one is.
+    private var group: Group?
+
+    /// Undoes what the failed body wrote. Where SQLite rolled back the whole transaction
+    /// itself (a full disk, an I/O error), the bodies before it in the group fail too.
+    private func rollBackMember(_ error: any Error) {
+        if sqlite_nio_sqlite3_get_autocommit(handle) == 0,
+            (try? query("ROLLBACK TO ponte_group_member", [])) != nil,
+            (try? query("RELEASE ponte_group_member", [])) != nil
+        {
+            return
+        }
+        if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { _ = try? query("ROLLBACK", []) }
+        finishGroup(.failure(error))
+    }
+
+    /// Commits the open transaction and tells the bodies waiting for it; returns the sync ticket.
+    private func commitGroup() throws -> UInt64 {
+        do {
             _ = try query("COMMIT", [])
-            return (result, walSync.committed())
         } catch {
             if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { _ = try? query("ROLLBACK", []) }
+            finishGroup(.failure(error))
             throw error
+        }
+        let ticket = walSync.committed()
+        finishGroup(.success(ticket))
+        return ticket
+    }
+
+    private func finishGroup(_ outcome: Result<UInt64, any Error>) {
+        let members = group?.members ?? []
+        group = nil
+        for member in members { member.resume(returning: outcome) }
+    }
+
+    /// Gives the connection to the next transaction waiting, or to `close()`, or frees it.
+    /// With a transaction open, the next body joins it.
+    private func handOn() {
+        if group == nil, let closing {
+            self.closing = nil
+            inTransaction = false
+            closing.resume()
+        } else if !waiting.isEmpty, lifecycle == .open || group != nil {
+            waiting.removeFirst().resume(returning: true)
+        } else {
+            inTransaction = false
         }
     }
 
@@ -106,7 +195,7 @@ actor SQLiteWriter {
         }
         let waiters = waiting
         waiting.removeAll()
-        for waiter in waiters { waiter.resume() }  // each one sees `closing` and throws
+        for waiter in waiters { waiter.resume(returning: false) }
         for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
