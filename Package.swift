@@ -6,6 +6,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// For the targets whose async code runs inside database transactions (the store, units of
+/// work, modules): async functions run on their caller's executor unless marked
+/// `@concurrent`, so a SQLite transaction's statements run on the writer's thread from BEGIN
+/// to COMMIT, with no hop through the shared pool while the transaction is open.
+let transactionalSwiftSettings = swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "ponte",
     platforms: [.macOS(.v15)],
@@ -70,7 +76,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+            swiftSettings: transactionalSwiftSettings
         ),
         // The job runner: leases, retries, dead letters, periodic jobs, rate limits.
         .target(
@@ -81,7 +87,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // Faithful local simulators of the providers (Stripe, Asaas, iFood, Twilio), on loopback.
         .target(
@@ -114,7 +120,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // Module: calls to providers as durable jobs (`POST /api/v1/outbound`).
         .target(
@@ -128,7 +134,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // Module: iFood's event polling, into the webhook inbox.
         .target(
@@ -142,7 +148,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
@@ -165,7 +171,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // Load generators for the benchmarks.
         .target(

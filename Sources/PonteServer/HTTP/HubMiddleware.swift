@@ -15,7 +15,7 @@ struct HubMiddleware: RouterMiddleware {
 
     private static let requestIDHeader = HTTPField.Name("X-Request-Id")
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
         do {
