@@ -64,7 +64,7 @@ struct HubAssembly: Sendable {
             )
         }
         let queue = JobQueue(database: database, clock: clock) { queue, count in metrics.jobsEnqueued(queue: queue, count: count) }
-        let streams = EventStreams(database: database, logger: logger)
+        let streams = EventStreams(database: database, logger: logger, pollInterval: configuration.streamPollInterval)
         let work = UnitsOfWork(database: database, queue: queue, streams: streams)
         let ids = SortableIDGenerator(prefix: "wh_")
         let intake = ProviderEventIntake { events in

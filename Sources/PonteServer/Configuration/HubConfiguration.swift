@@ -26,6 +26,9 @@ public struct HubConfiguration: Sendable {
     public var metricsPort: Int?
     /// How long events of streams are kept (`PONTE_STREAM_RETENTION`, e.g. `7d`), in seconds.
     public var streamRetentionSeconds: Int = 7 * 86400
+    /// How often stream readers' counters are polled, the fallback for appends made by other
+    /// processes when no notification comes (nil: 1 s on SQLite, 5 s on PostgreSQL).
+    public var streamPollInterval: Duration?
     public var secrets = WebhookSecrets()
     /// Credentials and base URLs for calling providers' APIs.
     public var providerAPI = ProviderAPIConfiguration()
