@@ -126,7 +126,9 @@ import Testing
                 return succeeded == 500 && dead == 1
             }
             let drained = ContinuousClock.now - started
-            #expect(drained < .seconds(30), "the queue took \(drained)")
+            // About 7 s on an idle machine, most of it the bad job's own retry backoff; a stalled
+            // queue would never drain. The bound leaves room for a machine busy with other tests.
+            #expect(drained < .seconds(60), "the queue took \(drained)")
             #expect(try await counter(database) == 500)
             let bad = try #require(try await database.job(id: made[250].id))
             #expect(bad.job.status == .dead && bad.job.attempts == 3)
