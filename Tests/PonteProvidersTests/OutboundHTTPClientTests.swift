@@ -30,13 +30,13 @@ import Testing
         try await withLoopbackServer({ _, index in
             switch index {
             case 0: .json(500, #"{"error":"boom"}"#)
-            case 1: ScriptedResponse(status: 200, body: "{}", delay: .seconds(6))
+            case 1: ScriptedResponse(status: 200, body: "{}", delay: .seconds(10))
             default: .json(200, #"{"ok":true}"#)
             }
         }) { server, base in
             // A read timeout well above a loaded machine's loopback round trip (the whole suite
             // runs in parallel on two cores), well below the delay.
-            let http = transport.client(base, maxAttempts: 3, readTimeout: .seconds(3))
+            let http = transport.client(base, maxAttempts: 3, readTimeout: .seconds(5))
             let response = try await http.send(
                 OutboundRequest(
                     method: "POST", path: "/v1/things", body: .form([(name: "a", value: "1")]),
