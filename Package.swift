@@ -150,6 +150,16 @@ let package = Package(
             ],
             swiftSettings: transactionalSwiftSettings
         ),
+        // Module: store orders (seed 003). For now its domain: statuses and their transitions,
+        // payments and Asaas events, the store's order policy, totals, customer messages.
+        .target(
+            name: "PonteOrders",
+            dependencies: [
+                "PonteCore",
+                "PonteKit",
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
             name: "PonteServer",
@@ -266,6 +276,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PonteOrdersTests",
+            dependencies: ["PonteOrders", "PonteCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
