@@ -158,7 +158,7 @@ let package = Package(
                 "PonteCore",
                 "PonteKit",
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: transactionalSwiftSettings
         ),
         // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
