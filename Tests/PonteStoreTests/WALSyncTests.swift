@@ -176,6 +176,7 @@ import Testing
         }
         let rows = try await writer.query("SELECT x FROM t ORDER BY x", []).map { $0.integer(0) }
         #expect(rows == [1, 10, 11, 13, 14])
+        #expect(await writer.commits == 1, "the six transactions share one commit")
         try await writer.transaction { sql in try await sql.execute("INSERT INTO t VALUES (20)", []) }
         await writer.close()
 

@@ -103,12 +103,11 @@ actor SQLiteWriter {
             _ = try query("RELEASE ponte_group_member", [])
         } catch {
             rollBackMember(error)
-            if group != nil && !(lifecycle == .open && !waiting.isEmpty) { _ = try? commitGroup() }
+            if group != nil && !nextBodyJoins { _ = try? commitGroup() }
             handOn()
             throw error
         }
-        group?.count += 1
-        if lifecycle == .open, !waiting.isEmpty, (group?.count ?? Self.maxGroup) < Self.maxGroup {
+        if nextBodyJoins {
             let outcome = await withCheckedContinuation { member in
                 group?.members.append(member)
                 handOn()
@@ -131,11 +130,19 @@ actor SQLiteWriter {
     /// The database transaction that bodies share, and the bodies waiting for its commit.
     private struct Group {
         var members: [CheckedContinuation<Result<UInt64, any Error>, Never>] = []
-        var count = 0
     }
 
     /// The open database transaction, while one is.
     private var group: Group?
+
+    /// Commits made so far (each may hold several transactions).
+    private(set) var commits = 0
+
+    /// Whether the body that has the connection leaves the transaction open for the next one:
+    /// a body waits, and the group (its members and the body now done) is not full.
+    private var nextBodyJoins: Bool {
+        lifecycle == .open && !waiting.isEmpty && (group?.members.count ?? Self.maxGroup) + 1 < Self.maxGroup
+    }
 
     /// Undoes what the failed body wrote. Where SQLite rolled back the whole transaction
     /// itself (a full disk, an I/O error), the bodies before it in the group fail too.
@@ -159,6 +166,7 @@ actor SQLiteWriter {
             finishGroup(.failure(error))
             throw error
         }
+        commits += 1
         let ticket = walSync.committed()
         finishGroup(.success(ticket))
         return ticket
