@@ -150,13 +150,19 @@ let package = Package(
             ],
             swiftSettings: transactionalSwiftSettings
         ),
-        // Module: store orders (seed 003). For now its domain: statuses and their transitions,
-        // payments and Asaas events, the store's order policy, totals, customer messages.
+        // Module: store orders (seeds 003, 000 §1–§3): stores and their policy, orders, Asaas
+        // payments, deadlines, the POS stream, customer notifications.
         .target(
             name: "PonteOrders",
             dependencies: [
                 "PonteCore",
                 "PonteKit",
+                "PonteJobs",
+                "PonteProviders",
+                "PonteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: transactionalSwiftSettings
         ),
@@ -171,6 +177,7 @@ let package = Package(
                 "PonteKit",
                 "PonteOutbound",
                 "PonteIFood",
+                "PonteOrders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -293,6 +300,7 @@ let package = Package(
                 "PonteKit",
                 "PonteOutbound",
                 "PonteIFood",
+                "PonteOrders",
                 "PonteJobs",
                 "PonteProviders",
                 "PonteStore",

@@ -103,6 +103,13 @@ public final class UnitOfWork: Sendable {
         return outcomes
     }
 
+    /// Cancels the pending jobs of `uniqueKeys` (deadlines the change made moot), with the
+    /// transaction.
+    @discardableResult
+    public func cancelPendingJobs(uniqueKeys: [String]) async throws -> Int {
+        try await sql.cancelPendingJobs(uniqueKeys: uniqueKeys, now: now)
+    }
+
     /// The job queue, for making jobs.
     public var jobs: JobQueue { queue }
 

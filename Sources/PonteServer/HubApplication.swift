@@ -15,12 +15,16 @@ import UnixSignals
 /// Migrations run before the port opens. Services stop in reverse order on SIGTERM/SIGINT:
 /// the HTTP server finishes in-flight requests, the workers finish running jobs (within their
 /// grace period), the inbox commits what is queued, then the database closes.
+///
+/// `now` is the webhook intake's and the tokens' clock; `clock` the jobs' and units of work's
+/// (both are injected by tests).
 public func buildApplication(
     configuration: HubConfiguration,
     modules: [any HubModule] = HubModules.all,
     sandbox: (any HubSandbox)? = nil,
     logger: Logger,
-    now: @escaping @Sendable () -> Date = Date.init
+    now: @escaping @Sendable () -> Date = Date.init,
+    clock: any JobClock = SystemJobClock()
 ) async throws -> some ApplicationProtocol {
     let problems = configuration.problems()
     guard problems.isEmpty else {
@@ -28,7 +32,7 @@ public func buildApplication(
     }
     var configuration = configuration
     let sandboxService = try sandbox?.prepare(&configuration, logger: logger)
-    let hub = try await HubAssembly.make(configuration: configuration, modules: modules, logger: logger, now: now)
+    let hub = try await HubAssembly.make(configuration: configuration, modules: modules, logger: logger, now: now, clock: clock)
     let database = hub.database
     let metrics = hub.metrics
     let queue = hub.queue

@@ -1,5 +1,6 @@
 import PonteIFood
 import PonteKit
+import PonteOrders
 import PonteOutbound
 
 /// The business modules every hub process runs, in order. `ponte serve` and `ponte worker`
@@ -8,5 +9,6 @@ public enum HubModules {
     public static let all: [any HubModule] = [
         OutboundModule(),
         IFoodPollingModule(),
+        OrdersModule(),
     ]
 }

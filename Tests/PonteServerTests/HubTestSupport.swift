@@ -294,14 +294,25 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
 
 /// Checks `response` is `status` with Ponte's error shape, `{"error":{"code","message"}}`, and `code`.
 func expectError(
-    _ response: TestResponse, _ status: HTTPResponse.Status, _ code: String,
+    _ response: some APIAnswer, _ status: HTTPResponse.Status, _ code: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(response.status == status, sourceLocation: sourceLocation)
-    #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
+    #expect(response.contentType?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
     let object = try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
     let error = object?["error"] as? [String: Any]
     #expect(object.map { Array($0.keys) } == ["error"], "body: \(String(buffer: response.body))", sourceLocation: sourceLocation)
     #expect(error?["code"] as? String == code, "body: \(String(buffer: response.body))", sourceLocation: sourceLocation)
     #expect((error?["message"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+}
+
+/// An HTTP answer, from the in-process test client or over the network.
+protocol APIAnswer {
+    var status: HTTPResponse.Status { get }
+    var contentType: String? { get }
+    var body: ByteBuffer { get }
+}
+
+extension TestResponse: APIAnswer {
+    var contentType: String? { headers[.contentType] }
 }

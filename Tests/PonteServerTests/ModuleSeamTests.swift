@@ -175,6 +175,8 @@ import Testing
                     let port = try #require(client.port)
                     var poll = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/ledger/events?after=0&wait=30")
                     poll.headers.add(name: "Authorization", value: "Bearer \(Fixture.adminToken)")
+                    // No kept-alive connection to outlive the server's shutdown.
+                    poll.headers.add(name: "Connection", value: "close")
                     async let page = HTTPClient.shared.execute(poll, timeout: .seconds(40))
                     try await Task.sleep(for: .milliseconds(500))
                     let started = ContinuousClock.now

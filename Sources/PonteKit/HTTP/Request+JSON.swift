@@ -7,7 +7,13 @@ extension Request {
     /// The body decoded as `T`, or `400 INVALID_JSON` saying what is wrong and, in `details`,
     /// at which field. A body over `limit` bytes is `413 PAYLOAD_TOO_LARGE`.
     public func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 256 * 1024, expected: String? = nil) async throws -> T {
-        let body = try await self.body.collect(upTo: limit)
+        try APIJSON.decodeBody(T.self, from: try await self.body.collect(upTo: limit), expected: expected)
+    }
+}
+
+extension APIJSON {
+    /// A request body already collected, decoded as `T` (see `Request.decodeJSON`).
+    public static func decodeBody<T: Decodable>(_ type: T.Type, from body: ByteBuffer, expected: String? = nil) throws -> T {
         let hint = expected.map { "; expected \($0)" } ?? ""
         guard body.readableBytes > 0 else {
             throw APIError.badRequest("INVALID_JSON", "the body is empty; it must be a JSON object\(hint)")

@@ -105,3 +105,23 @@ enum JobSQL {
         return "%" + escaped + "%"
     }
 }
+
+extension SQLExecutor {
+    /// Cancels the pending jobs holding any of `uniqueKeys` (a deadline the domain no longer
+    /// needs), inside the caller's transaction; returns how many were cancelled. A running job
+    /// is left alone: its handler decides for itself.
+    @discardableResult
+    public func cancelPendingJobs(uniqueKeys: [String], now: Int64) async throws -> Int {
+        guard !uniqueKeys.isEmpty else { return 0 }
+        // The partial index on active unique keys serves this: its condition is repeated.
+        let rows = try await query(
+            """
+            UPDATE jobs SET status = 'cancelled', finished_at = ?
+            WHERE \(dialect.inList("unique_key")) AND status IN \(JobSQL.activeStatuses) AND status = 'pending'
+            RETURNING id
+            """,
+            [.integer(now), .textList(uniqueKeys)]
+        )
+        return rows.count
+    }
+}

@@ -1,0 +1,247 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import PonteCore
+import PonteJobs
+import PonteSandbox
+import PonteSandboxHub
+import PonteStore
+import ServiceLifecycle
+import Testing
+
+@testable import PonteServer
+
+/// A hub with the orders module over real HTTP on loopback, beside the sandbox's simulators
+/// (whose webhooks come back to it signed), on a clock the test moves. No workers run on their
+/// own: `run()` runs the due jobs of every queue, as a worker would, until none is due.
+struct OrdersHarness {
+    let baseURL: String
+    let database: any StoreDatabase
+    let sandbox: Sandbox
+    let sandboxURL: String
+    let clock: ManualJobClock
+    let runner: JobRunner
+
+    static let start: Int64 = 1_750_000_000_000_000  // 2025-06-15T15:06:40Z, a Sunday: 12:06 in São Paulo
+    static let queues = ["webhooks", "orders", "notifications", "default"]
+
+    /// Runs due jobs of every queue until none is due, letting the sandbox's webhooks arrive
+    /// and be processed in between.
+    func run() async throws {
+        for _ in 0..<30 {
+            try await waitForWebhooks()
+            var ran = 0
+            for queue in Self.queues { ran += try await runner.runDueJobs(queue: queue).count }
+            try await waitForWebhooks()
+            if ran == 0, try await !hasDueJobs() { return }
+        }
+        Issue.record("jobs were still due after 30 rounds")
+    }
+
+    private func hasDueJobs() async throws -> Bool {
+        let rows = try await database.read(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending' AND run_at <= ?", [.integer(clock.now())])
+        return (rows.first?.integer(0) ?? 0) > 0
+    }
+
+    /// Waits (up to 10 s) until the sandbox has delivered every webhook it queued.
+    func waitForWebhooks() async throws {
+        for _ in 0..<200 {
+            if !sandbox.environment.webhooks.deliveries().contains(where: { $0.status == .pending }) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let pending = sandbox.environment.webhooks.deliveries().filter { $0.status == .pending }
+        Issue.record("the sandbox still had webhooks to deliver after 10 s: \(pending)")
+    }
+
+    /// Moves the clock by `duration` and runs what fell due.
+    func advance(_ duration: Duration) async throws {
+        clock.advance(by: duration)
+        try await run()
+    }
+
+    // MARK: HTTP
+
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = OrdersHarness.adminToken, headers: HTTPFields = [:]
+    ) async throws -> HubResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method.rawValue)
+        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return HubResponse(
+            status: HTTPResponse.Status(code: Int(response.status.code)), contentType: response.headers.first(name: "Content-Type"), body: body)
+    }
+
+    /// Calls and decodes a 2xx answer as a JSON object.
+    @discardableResult
+    func object(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = OrdersHarness.adminToken, headers: HTTPFields = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String: Any] {
+        let response = try await call(method, path, json: json, token: token, headers: headers)
+        #expect((200..<300).contains(Int(response.status.code)), "\(method) \(path): \(String(buffer: response.body))", sourceLocation: sourceLocation)
+        return try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    func order(_ id: String) async throws -> [String: Any] { try await object(.get, "/api/v1/orders/\(id)") }
+
+    /// A client and a store with `config` as its policy (JSON fields); returns the store id.
+    func makeStore(config: String? = nil, extra: String = "") async throws -> (client: String, store: String) {
+        let client = try await object(.post, "/api/v1/clients", json: #"{"name": "Cantina da Nonna"}"#)["id"] as! String
+        let hours = #"{"mon": [["00:00", "24:00"]], "tue": [["00:00", "24:00"]], "wed": [["00:00", "24:00"]], "thu": [["00:00", "24:00"]], "fri": [["00:00", "24:00"]], "sat": [["00:00", "24:00"]], "sun": [["00:00", "24:00"]]}"#
+        let store = try await object(
+            .post, "/api/v1/clients/\(client)/stores",
+            json: #"{"name": "Centro", "time_zone": "America/Sao_Paulo", "operating_hours": \#(hours), "whatsapp_number": "+5511999990000"\#(extra)}"#
+        )["id"] as! String
+        if let config {
+            try await object(.put, "/api/v1/clients/\(client)/stores/\(store)/order-config", json: config)
+        }
+        return (client, store)
+    }
+
+    /// An order of two pizzas (2 × R$ 39,90 + R$ 5,00 delivery = R$ 84,80).
+    /// With `changes`, fields replaced (or, for `NSNull()`, removed).
+    static func orderJSON(client: String, store: String, method: String, changes: [String: Any] = [:]) -> String {
+        var order: [String: Any] = [
+            "client_id": client, "store_id": store, "source": "WHATSAPP_BOT", "customer_id": "cus-1",
+            "customer_name": "Ana Souza", "phone_number": "+5511987654321", "customer_cpf": "529.982.247-25",
+            "items": [
+                [
+                    "item_id": "pz-1", "name": "Pizza Margherita", "quantity": 2, "unit_price": 3990,
+                    "customizations": ["adicionar": ["borda recheada"], "remover": [String]()],
+                ]
+            ],
+            "delivery_type": "DELIVERY", "delivery_address": ["street": "Rua Augusta", "number": "100"],
+            "delivery_fee": 500, "payment_method": method,
+        ]
+        for (key, value) in changes { order[key] = value is NSNull ? nil : value }
+        let data = try! JSONSerialization.data(withJSONObject: order, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func createOrder(client: String, store: String, method: String, changes: [String: Any] = [:]) async throws -> [String: Any] {
+        try await object(.post, "/api/v1/orders", json: Self.orderJSON(client: client, store: store, method: method, changes: changes))
+    }
+
+    /// An admin token valid for the whole test, however far the clock is moved.
+    static let adminToken = Fixture.tokens.issue(role: "admin", now: Fixture.now, lifetime: 365 * 86_400)
+
+    /// The events of the store's stream, oldest first: (type, data).
+    func streamEvents(_ store: String, token: String = OrdersHarness.adminToken) async throws -> [(type: String, data: [String: Any])] {
+        let page = try await object(.get, "/api/v1/stores/\(store)/events?after=0&limit=500", token: token)
+        let events = try #require(page["events"] as? [[String: Any]])
+        return events.map { ($0["type"] as? String ?? "", $0["data"] as? [String: Any] ?? [:]) }
+    }
+
+    /// The payer pays the Asaas charge, in the sandbox.
+    func payAsaas(_ payment: String) async throws {
+        var request = HTTPClientRequest(url: "\(sandboxURL)/asaas/v3/sandbox/payment/\(payment)/confirm")
+        request.method = .POST
+        request.headers.add(name: "access_token", value: SandboxCredentials.defaults.asaasAPIKey)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        #expect(response.status.code == 200, "paying \(payment) in the sandbox")
+    }
+}
+
+/// Runs `test` with an orders harness on `backend`.
+func withOrdersHarness(
+    _ backend: HubDatabase, configure: (inout HubConfiguration) -> Void = { _ in }, _ test: @Sendable (OrdersHarness) async throws -> Void
+) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let clock = ManualJobClock(now: OrdersHarness.start)
+    let now: @Sendable () -> Date = { Date(timeIntervalSince1970: Double(clock.now()) / 1_000_000) }
+    // The simulators' time is the hub's: a charge due "today" is today for both.
+    let sandbox = Sandbox(
+        credentials: .defaults, hubBaseURL: nil, seed: 15, logger: quietLogger, clock: SandboxClock(wallClock: now),
+        webhookRetryBaseDelay: .milliseconds(50))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let sandboxApp = buildSandboxApplication(sandbox: sandbox, host: "127.0.0.1", port: 0, logger: quietLogger) { port in
+            portContinuation.yield(port)
+        }
+        group.addTask { try await sandboxApp.runService() }
+        defer { group.cancelAll() }
+        var iterator = ports.makeAsyncIterator()
+        let sandboxURL = "http://127.0.0.1:\(try #require(await iterator.next()))"
+
+        var configuration = HubConfiguration()
+        // A port known in advance: Twilio signs the URL it calls, so the hub's public URL must be it.
+        configuration.port = try SandboxWiring.freeLoopbackPort()
+        configuration.publicURL = "http://127.0.0.1:\(configuration.port)"
+        configuration.jwtSecret = Fixture.jwtSecret
+        configuration.dataDirectory = directory.path
+        configuration.workers = false
+        configuration.sandboxURL = sandboxURL
+        configure(&configuration)
+        func run(_ configuration: HubConfiguration) async throws {
+            var preparing = configuration
+            _ = try SandboxHub().prepare(&preparing, logger: quietLogger)
+            let prepared = preparing
+            let (listening, listened) = AsyncStream.makeStream(of: Void.self)
+            let app = try await buildApplication(
+                configuration: configuration, sandbox: ListeningSandbox(wrapped: SandboxHub(), listening: listened), logger: quietLogger,
+                now: now, clock: clock)
+            let database = try #require(app.services.first as? any StoreDatabase)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                defer { group.cancelAll() }
+                var started = listening.makeAsyncIterator()
+                _ = await started.next()
+                let baseURL = "http://127.0.0.1:\(configuration.port)"
+                sandbox.environment.webhooks.setHubBaseURL(baseURL)
+                let hub = try await HubAssembly.make(
+                    configuration: prepared, modules: HubModules.all, logger: quietLogger, now: now, database: database, clock: clock)
+                let runner = hub.runner(logger: quietLogger, prepare: {})
+                try await test(
+                    OrdersHarness(baseURL: baseURL, database: database, sandbox: sandbox, sandboxURL: sandboxURL, clock: clock, runner: runner))
+            }
+        }
+
+        switch backend {
+        case .sqlite:
+            configuration.database = directory.path + "/ponte.sqlite"
+            try await run(configuration)
+        case .postgresql:
+            let server = try #require(HubDatabase.postgresServer)
+            try await withScratchPostgresDatabase(server: server) { url in
+                configuration.database = url
+                try await run(configuration)
+            }
+        }
+    }
+}
+
+/// The sandbox wiring of a hub under test, which also says when the hub is listening.
+struct ListeningSandbox: HubSandbox {
+    let wrapped: SandboxHub
+    let listening: AsyncStream<Void>.Continuation
+
+    func prepare(_ configuration: inout HubConfiguration, logger: Logger) throws -> (any Service)? {
+        try wrapped.prepare(&configuration, logger: logger)
+    }
+
+    func hubIsListening(_ configuration: HubConfiguration, port: Int?) {
+        wrapped.hubIsListening(configuration, port: port)
+        listening.yield()
+    }
+}
+
+/// A hub's answer, read over HTTP.
+struct HubResponse: APIAnswer {
+    let status: HTTPResponse.Status
+    let contentType: String?
+    let body: ByteBuffer
+}
