@@ -24,6 +24,7 @@ public struct OrdersModule: HubModule {
         let notifier = CustomerNotifier(defaultSender: environment["PONTE_ORDERS_WHATSAPP_FROM"].flatMap { $0.isEmpty ? nil : $0 })
         let payments = OrderPayments(context: context, notifier: notifier, paymentWindow: .seconds(window * 60))
         let deadlines = OrderDeadlines(notifier: notifier)
+        let ifood = IFoodOrders(context: context, notifier: notifier)
 
         module.queue(OrderJobs.queue)
         module.queue(OrderJobs.notificationsQueue)
@@ -33,7 +34,9 @@ public struct OrdersModule: HubModule {
         module.job(CustomerNotifier.send) { notification, job in
             try await CustomerNotifier.run(notification, job: job, context: context)
         }
+        module.job(IFoodOrders.action) { action, job in try await ifood.run(action, job: job) }
         module.subscribe(payments.subscription())
+        module.subscribe(ifood.subscription())
         module.subscribe(CustomerNotifier.statusCallbacks)
 
         let database = context.database

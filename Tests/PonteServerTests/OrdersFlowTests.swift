@@ -275,4 +275,57 @@ import Testing
             #expect((order["notifications"] as? [[String: Any]])?.filter { $0["event"] as? String == "payment:PAID" }.count == 1)
         }
     }
+
+    @Test(arguments: HubDatabase.available)
+    func iFoodOrdersAreStoredOnceAndTheStoresActionsGoBackToIFood(backend: HubDatabase) async throws {
+        try await withOrdersHarness(backend) { hub in
+            let (_, store) = try await hub.makeStore(extra: #", "ifood_merchant_id": "merchant-centro""#)
+            let ifoodID = try await hub.placeIFoodOrder(merchant: "merchant-centro")
+            try await hub.run()
+            try await hub.pollIFood()  // the same PLACED again, by polling
+
+            let listed = try #require(try await hub.object(.get, "/api/v1/orders?store_id=\(store)")["data"] as? [[String: Any]])
+            #expect(listed.count == 1, "stored once")
+            let order = try #require(listed.first)
+            let id = try #require(order["id"] as? String)
+            #expect(order["source"] as? String == "IFOOD")
+            #expect(order["external_id"] as? String == ifoodID)
+            // iFood's reais, exactly: 2 × 12.34 + 5.90.
+            #expect(order["subtotal"] as? Int == 2468)
+            #expect(order["delivery_fee"] as? Int == 590)
+            #expect(order["total"] as? Int == 3058)
+            #expect(order["payment_status"] as? String == "NOT_APPLICABLE")
+            // The store needs no confirmation: confirmed at once, and iFood told.
+            #expect(order["status"] as? String == "CONFIRMED")
+
+            for status in ["PREPARING", "READY", "DELIVERING"] {
+                try await hub.object(.post, "/api/v1/orders/\(id)/status", json: #"{"status": "\#(status)"}"#)
+                try await hub.run()
+            }
+            let received = try await hub.storedWebhooks(provider: "ifood")
+            for code in ["PLACED", "CONFIRMED", "PREPARATION_STARTED", "DISPATCHED"] {
+                #expect(received.contains(code), "iFood sent \(code) back: \(received)")
+            }
+            let events = try await hub.streamEvents(store)
+            #expect(events.filter { $0.type == "REMOTE_ORDER_RECEIVED" }.count == 1)
+        }
+    }
+
+    @Test(arguments: HubDatabase.available)
+    func anIFoodOrderTheStoreLeavesUnconfirmedIsCancelledByIFood(backend: HubDatabase) async throws {
+        try await withOrdersHarness(backend) { hub in
+            let (_, store) = try await hub.makeStore(
+                config: #"{"requires_confirmation": true, "refund_unconfirmed_orders": false}"#, extra: #", "ifood_merchant_id": "merchant-noite""#)
+            _ = try await hub.placeIFoodOrder(merchant: "merchant-noite", orderType: "TAKEOUT")
+            try await hub.run()
+            let id = try #require((try await hub.object(.get, "/api/v1/orders?store_id=\(store)")["data"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await hub.order(id)["awaiting_confirmation"] as? Bool == true)
+            hub.clock.advance(by: .seconds(9 * 60))
+            try await hub.pollIFood()
+            let order = try await hub.order(id)
+            #expect(order["status"] as? String == "CANCELLED")
+            #expect((order["status_history"] as? [[String: Any]])?.last?["by"] as? String == "IFOOD")
+            #expect(try await hub.streamEvents(store).map(\.type) == ["REMOTE_ORDER_RECEIVED", "ORDER_STATUS_CHANGED"])
+        }
+    }
 }

@@ -26,9 +26,10 @@ struct OrdersHarness {
     let sandboxURL: String
     let clock: ManualJobClock
     let runner: JobRunner
+    let queue: JobQueue
 
     static let start: Int64 = 1_750_000_000_000_000  // 2025-06-15T15:06:40Z, a Sunday: 12:06 in São Paulo
-    static let queues = ["webhooks", "orders", "notifications", "default"]
+    static let queues = ["webhooks", "orders", "notifications", "providers", "default"]
 
     /// Runs due jobs of every queue until none is due, letting the sandbox's webhooks arrive
     /// and be processed in between.
@@ -145,6 +146,34 @@ struct OrdersHarness {
         return events.map { ($0["type"] as? String ?? "", $0["data"] as? [String: Any] ?? [:]) }
     }
 
+    /// The event types of the stored webhooks of `provider`.
+    func storedWebhooks(provider: String) async throws -> [String] {
+        let page = try await object(.get, "/api/v1/webhooks?provider=\(provider)&limit=500")
+        return (page["data"] as? [[String: Any]] ?? []).compactMap { $0["event_type"] as? String }
+    }
+
+    /// Polls iFood's events once, as the periodic job does every 30 s.
+    func pollIFood() async throws {
+        try await queue.enqueue([queue.makeJob(kind: "ifood.events.poll", queue: "providers")])
+        try await run()
+    }
+
+    /// A customer places an iFood order at `merchant`, in the sandbox; returns iFood's order id.
+    func placeIFoodOrder(merchant: String, orderType: String = "DELIVERY") async throws -> String {
+        var request = HTTPClientRequest(url: "\(sandboxURL)/_sandbox/ifood/orders")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(
+                string: #"{"merchantId": "\#(merchant)", "customerName": "Bruno Lima", "orderType": "\#(orderType)", "items": [{"name": "Açaí 500 ml", "quantity": 2, "unitPrice": 12.34}], "deliveryFee": 5.90}"#
+            ))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        #expect(response.status.code == 201, "placing an iFood order: \(String(buffer: body))")
+        let order = try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
+        return try #require(order["id"] as? String)
+    }
+
     /// The payer pays the Asaas charge, in the sandbox.
     func payAsaas(_ payment: String) async throws {
         var request = HTTPClientRequest(url: "\(sandboxURL)/asaas/v3/sandbox/payment/\(payment)/confirm")
@@ -206,7 +235,9 @@ func withOrdersHarness(
                     configuration: prepared, modules: HubModules.all, logger: quietLogger, now: now, database: database, clock: clock)
                 let runner = hub.runner(logger: quietLogger, prepare: {})
                 try await test(
-                    OrdersHarness(baseURL: baseURL, database: database, sandbox: sandbox, sandboxURL: sandboxURL, clock: clock, runner: runner))
+                    OrdersHarness(
+                        baseURL: baseURL, database: database, sandbox: sandbox, sandboxURL: sandboxURL, clock: clock, runner: runner,
+                        queue: hub.queue))
             }
         }
 

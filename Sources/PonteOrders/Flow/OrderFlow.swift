@@ -59,6 +59,10 @@ struct OrderFlow {
         if status == .cancelled, order.paymentStatus == .paid {
             try await requestRefund()
         }
+        if order.source == .ifood, actor != .ifood, let kind = IFoodOrders.action(for: status, deliveryType: order.deliveryType) {
+            try await unit.enqueue(
+                IFoodOrders.action, .init(orderID: order.id, kind: kind, notes: notes), uniqueKey: "orders:ifood:\(kind.rawValue):\(order.id)")
+        }
         if config.notifyCustomerOnStatusChange {
             let text = CustomerMessages.statusChange(to: status, templates: config.notificationTemplates, values: messageValues)
             try await notifier.notify(order: order, store: store, event: "status:\(status.rawValue)", text: text, in: unit)

@@ -58,6 +58,8 @@ public struct IFoodOrder: Decodable, Sendable, Equatable {
     public var customer: Customer?
     public var items: [Item]?
     public var total: Total?
+    public var payments: Payments?
+    public var delivery: Delivery?
 
     public struct Merchant: Decodable, Sendable, Equatable {
         public var id: String
@@ -83,6 +85,38 @@ public struct IFoodOrder: Decodable, Sendable, Equatable {
         public var unitPrice: DecimalAmount?
         public var totalPrice: DecimalAmount?
         public var observations: String?
+    }
+
+    public struct Payments: Decodable, Sendable, Equatable {
+        /// Paid online through iFood.
+        public var prepaid: DecimalAmount?
+        /// Still to collect on delivery.
+        public var pending: DecimalAmount?
+        public var methods: [Method]?
+
+        public struct Method: Decodable, Sendable, Equatable {
+            public var value: DecimalAmount?
+            /// `CREDIT`, `DEBIT`, `MEAL_VOUCHER`, `FOOD_VOUCHER`, `DIGITAL_WALLET`, `PIX`, `CASH`, …
+            public var method: String?
+            public var prepaid: Bool?
+        }
+    }
+
+    public struct Delivery: Decodable, Sendable, Equatable {
+        public var mode: String?
+        public var deliveryDateTime: String?
+        public var deliveryAddress: Address?
+
+        public struct Address: Decodable, Sendable, Equatable {
+            public var streetName: String?
+            public var streetNumber: String?
+            public var formattedAddress: String?
+            public var complement: String?
+            public var neighborhood: String?
+            public var city: String?
+            public var state: String?
+            public var postalCode: String?
+        }
     }
 
     public struct Total: Decodable, Sendable, Equatable {
