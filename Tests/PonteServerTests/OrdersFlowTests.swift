@@ -328,4 +328,55 @@ import Testing
             #expect(try await hub.streamEvents(store).map(\.type) == ["REMOTE_ORDER_RECEIVED", "ORDER_STATUS_CHANGED"])
         }
     }
+
+    @Test(arguments: HubDatabase.available)
+    func aPaidCardOrderCancelledByTheStoreIsRefundedAndAFailedRefundStaysVisible(backend: HubDatabase) async throws {
+        try await withOrdersHarness(backend) { hub in
+            let (client, store) = try await hub.makeStore(
+                config: #"{"notification_templates": {"CONFIRMED": "Pedido {order_id} confirmado: {total}, chega {delivery_time}."}}"#)
+            let id = try #require(
+                try await hub.createOrder(client: client, store: store, method: "CREDIT", changes: ["delivery_time": "em 40 minutos"])["id"] as? String)
+            try await hub.run()
+            var order = try await hub.order(id)
+            #expect((order["payment_details"] as? [String: Any])?["payment_link"] is String, "a card order carries its payment page")
+            try await hub.payAsaas(try #require(order["payment_id"] as? String))
+            try await hub.run()
+            order = try await hub.order(id)
+            #expect(order["payment_status"] as? String == "PAID")
+            #expect(order["status"] as? String == "CONFIRMED")
+            let confirmed = (order["notifications"] as? [[String: Any]])?.first { $0["event"] as? String == "status:CONFIRMED" }
+            #expect(confirmed?["body"] as? String == "Pedido \(id) confirmado: R$ 84,80, chega em 40 minutos.")
+
+            // Asaas refuses the refund for now: the payment stays PAID and the order says why.
+            var failing = FaultSettings()
+            failing.errorRate = 1.0
+            hub.sandbox.environment.faults.set(failing, for: .asaas)
+            try await hub.object(.post, "/api/v1/orders/\(id)/status", json: #"{"status": "CANCELLED", "notes": "sem entregador"}"#)
+            try await hub.run()
+            order = try await hub.order(id)
+            #expect(order["status"] as? String == "CANCELLED")
+            #expect(order["payment_status"] as? String == "PAID")
+            #expect(((order["payment_details"] as? [String: Any])?["refund_error"] as? String)?.isEmpty == false, "\(order)")
+
+            // Asaas recovers: the retried refund goes through, once.
+            hub.sandbox.environment.faults.set(FaultSettings(), for: .asaas)
+            try await hub.advance(.seconds(3600))
+            order = try await hub.order(id)
+            #expect(order["status"] as? String == "REFUNDED")
+            #expect(order["payment_status"] as? String == "REFUNDED")
+            #expect((order["payment_details"] as? [String: Any])?["refund_error"] == nil)
+            let refunds = hub.sandbox.environment.ledger.all().filter { $0.provider == .asaas && $0.kind == .refund }
+            #expect(refunds.count == 1)
+
+            // A late PAYMENT_CONFIRMED, after the refund, changes nothing.
+            let late = #"{"id": "evt_late_1", "event": "PAYMENT_CONFIRMED", "payment": {"id": "\#(order["payment_id"] as! String)", "externalReference": "\#(id)", "status": "CONFIRMED"}}"#
+            let ack = try await hub.call(
+                .post, "/webhooks/asaas", json: late, token: nil,
+                headers: [HTTPField.Name("asaas-access-token")!: SandboxCredentials.defaults.asaasWebhookToken])
+            #expect(ack.status == .ok)
+            try await hub.run()
+            #expect(try await hub.order(id)["payment_status"] as? String == "REFUNDED")
+            #expect(try await hub.order(id)["status"] as? String == "REFUNDED")
+        }
+    }
 }
