@@ -195,6 +195,7 @@ let package = Package(
             name: "PonteBench",
             dependencies: [
                 "PonteProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "PonteStore",
                 "PonteJobs",
                 .product(name: "Logging", package: "swift-log"),
@@ -232,6 +233,7 @@ let package = Package(
                 "PonteStore",
                 "PonteProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that anyone can rerun.",
-        subcommands: [Webhooks.self, Streams.self, Queue.self, QueueWorker.self]
+        subcommands: [Webhooks.self, Streams.self, Orders.self, Queue.self, QueueWorker.self]
     )
 
     struct Webhooks: AsyncParsableCommand {
@@ -63,6 +63,62 @@ struct BenchCommand: AsyncParsableCommand {
             if report.failed > 0 {
                 var standardError = FileHandle.standardError
                 print("\(report.failed) requests were not accepted (non-200); see the hub's log", to: &standardError)
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Orders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time Asaas payment webhooks to the order's CONFIRMED on its store's stream, on a running `ponte serve --sandbox`.",
+            discussion: """
+                Creates a client and a store that needs no confirmation, then rate × (warmup + duration)                 PIX orders, and waits until the hub has created each one's Asaas charge in the sandbox.                 Then it sends one signed PAYMENT_RECEIVED webhook per order at --rate per second and                 times each from its send to its acknowledgement (the plain webhook latency) and to the                 order's ORDER_STATUS_CHANGED → CONFIRMED read on the store's Server-Sent Events stream,                 for the webhooks of the measured window. Prints one JSON line: measured,                 webhooks_per_second, ack_p50_ms, ack_p99_ms, confirmed_p50_ms, confirmed_p99_ms,                 confirmed_max_ms, ack_failed, missing, setup_seconds. Fails if a webhook was not                 answered 200 or an order's CONFIRMED never arrived. scripts/bench-orders starts a hub                 on SQLite and on PostgreSQL and runs this.
+                """
+        )
+
+        @Option(help: "The hub's base URL.")
+        var url = "http://127.0.0.1:8080"
+
+        @Option(help: "An admin bearer token (default: PONTE_BENCH_TOKEN).")
+        var token: String?
+
+        @Option(help: "The hub's ASAAS_WEBHOOK_TOKEN (default: that variable, else the sandbox's).")
+        var asaasToken: String?
+
+        @Option(help: "Payment webhooks per second.")
+        var rate = 200
+
+        @Option(help: "Seconds to measure.")
+        var duration = 10
+
+        @Option(help: "Seconds to send before measuring.")
+        var warmup = 2
+
+        func validate() throws {
+            guard rate > 0, duration > 0, warmup >= 0 else { throw ValidationError("--rate and --duration must be positive") }
+            guard token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] != nil else {
+                throw ValidationError("--token or PONTE_BENCH_TOKEN is needed: an admin token (ponte token create --role admin)")
+            }
+        }
+
+        func run() async throws {
+            var options = OrdersLoad.Options()
+            options.baseURL = url
+            options.token = token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] ?? ""
+            if let asaas = asaasToken ?? ProcessInfo.processInfo.environment["ASAAS_WEBHOOK_TOKEN"] { options.asaasToken = asaas }
+            options.rate = rate
+            options.duration = .seconds(duration)
+            options.warmup = .seconds(warmup)
+            let report = try await OrdersLoad(options: options).run()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            var problems: [String] = []
+            if report.ackFailed > 0 { problems.append("\(report.ackFailed) webhooks were not answered 200") }
+            if report.missing > 0 { problems.append("\(report.missing) orders' CONFIRMED never reached the stream") }
+            if !problems.isEmpty {
+                var standardError = FileHandle.standardError
+                print(problems.joined(separator: "; "), to: &standardError)
                 throw ExitCode.failure
             }
         }

@@ -19,12 +19,12 @@ struct OrderDeadlines: Sendable {
                 guard order.reachedStore else { return }
                 try await flow.changeStatus(
                     to: .confirmed, by: .system,
-                    notes: "confirmed automatically: the store did not answer within \(config.autoConfirmationTimeout) minutes")
+                    notes: "confirmed automatically: the store did not answer within \(Self.minutes(config.autoConfirmationTimeout))")
             case .refund:
                 let paid = order.paymentStatus == .paid
                 try await flow.changeStatus(
                     to: .cancelled, by: .system,
-                    notes: "not confirmed within \(config.refundTimeout) minutes" + (paid ? "; the payment is refunded" : ""))
+                    notes: "not confirmed within \(Self.minutes(config.refundTimeout))" + (paid ? "; the payment is refunded" : ""))
             case .paymentExpiry:
                 guard !order.reachedStore, order.paymentStatus == .pending || order.paymentStatus == .failed else { return }
                 try await flow.changeStatus(to: .cancelled, by: .system, notes: "not paid before the charge expired")
@@ -32,4 +32,6 @@ struct OrderDeadlines: Sendable {
             try await flow.save()
         }
     }
+
+    static func minutes(_ count: Int) -> String { count == 1 ? "1 minute" : "\(count) minutes" }
 }

@@ -52,8 +52,7 @@ struct OrderFlow {
         if order.reachedStore {
             try await unit.append(
                 to: store.streamName, type: "ORDER_STATUS_CHANGED",
-                data: StatusChangedEvent(
-                    orderID: order.id, from: from, to: status, by: actor, notes: notes, at: now, order: order)
+                data: StatusChangedEvent(orderID: order.id, from: from, to: status, by: actor, notes: notes, at: now)
             )
         }
         if status == .cancelled, order.paymentStatus == .paid {
@@ -94,7 +93,7 @@ struct OrderFlow {
         }
         try await unit.append(
             to: store.streamName, type: "REMOTE_ORDER_RECEIVED",
-            data: OrderReceivedEvent(order: order, awaitingConfirmation: order.awaitingConfirmation)
+            data: OrderReceivedEvent(order: order.forStore, awaitingConfirmation: order.awaitingConfirmation)
         )
         if !config.requiresConfirmation {
             try await changeStatus(to: .confirmed, by: .system, notes: "confirmed automatically: the store does not require confirmation")
@@ -215,11 +214,10 @@ struct StatusChangedEvent: Encodable {
     let by: StatusChangeActor
     let notes: String?
     let at: String
-    let order: Order
 
     enum CodingKeys: String, CodingKey {
         case orderID = "order_id"
-        case from, to, by, notes, at, order
+        case from, to, by, notes, at
     }
 }
 

@@ -87,6 +87,14 @@ public struct Order: Codable, Sendable, Equatable {
 
     /// Whether the store's POS has the order.
     public var reachedStore: Bool { reachedStoreAt != nil }
+
+    /// The order as the store's stream carries it: without the PIX QR image (tens of
+    /// kilobytes the customer needs and the kitchen does not).
+    public var forStore: Order {
+        var copy = self
+        copy.paymentDetails.pixQrCodeBase64 = nil
+        return copy
+    }
 }
 
 /// What the customer needs to pay, and what became of the payment.
