@@ -243,7 +243,7 @@ public final class JobRunner: Service, Sendable {
     }
 
     private func attempt(_ job: ClaimedJob, completion: JobCompletion) async -> JobResult {
-        if let provider = job.provider, let limit = settings.rateLimits[provider] {
+        if let provider = job.provider, let limit = settings.rateLimit(for: provider) {
             do {
                 let wait = try await database.takeRateLimitToken(key: "provider:\(provider)", limit: limit, now: clock.now())
                 if wait > 0 { return .release(id: job.id, at: clock.now() + wait) }

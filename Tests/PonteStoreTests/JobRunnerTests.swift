@@ -298,6 +298,28 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.available)
+    func aFamilysBudgetIsKeptPerKey(backend: Backend) async throws {
+        try await withJobDatabase(backend) { database in
+            var registry = JobRegistry()
+            registry.register("send") { _ in }
+            let harness = Harness(database, registry: registry, rateLimits: ["sender": RateLimit(capacity: 1, per: .seconds(10))])
+            let alice = try await harness.enqueue("send", provider: "sender/+5511900000001")
+            let again = try await harness.enqueue("send", provider: "sender/+5511900000001")
+            let bob = try await harness.enqueue("send", provider: "sender/+5511900000002")
+
+            let results = try await harness.runner().runDueJobs(queue: "work")
+            let released = results.compactMap { result -> String? in
+                if case .release(let id, _) = result { return id }
+                return nil
+            }
+            // One token each: one of Alice's two waits; Bob's own budget is untouched by hers.
+            #expect(released.count == 1)
+            #expect([alice, again].contains(released.first ?? ""))
+            #expect(try await database.requireJob(bob).status == .succeeded)
+        }
+    }
+
     // MARK: Abandoned jobs
 
     @Test(arguments: Backend.available)

@@ -7,16 +7,23 @@ import PonteProviders
 import PonteStore
 
 /// The customer's WhatsApp messages: each is a row (one per order and event, so never sent
-/// twice) and a job that sends it through Twilio, retried and rate-limited with Twilio's
-/// other calls; Twilio's status callbacks then move the row along
+/// twice) and a job that sends it through Twilio, retried, and rate-limited per WhatsApp
+/// sender; Twilio's status callbacks then move the row along
 /// `queued → sent → delivered / read`, or end it `failed` / `undelivered`.
 struct CustomerNotifier: Sendable {
     /// The sender when the store has no WhatsApp number of its own
     /// (`PONTE_ORDERS_WHATSAPP_FROM`).
     let defaultSender: String?
 
-    static let send = JobKind<Notification>(
-        "orders.notification.send", queue: OrderJobs.notificationsQueue, maxAttempts: 8, provider: "twilio")
+    static let send = JobKind<Notification>("orders.notification.send", queue: OrderJobs.notificationsQueue, maxAttempts: 8)
+
+    /// The kind for messages from `sender`: each WhatsApp sender has its own rate limit
+    /// (`twilio-whatsapp/<sender>`; see the platform's rate limits).
+    static func send(from sender: String?) -> JobKind<Notification> {
+        var kind = send
+        kind.provider = "twilio-whatsapp/\(sender ?? "none")"
+        return kind
+    }
 
     struct Notification: Codable, Sendable, Equatable {
         let notificationID: String
@@ -44,7 +51,7 @@ struct CustomerNotifier: Sendable {
             ]
         )
         guard !inserted.isEmpty else { return }
-        try await unit.enqueue(Self.send, Notification(notificationID: id), uniqueKey: "orders:notification:\(id)")
+        try await unit.enqueue(Self.send(from: sender), Notification(notificationID: id), uniqueKey: "orders:notification:\(id)")
     }
 
     // MARK: Sending

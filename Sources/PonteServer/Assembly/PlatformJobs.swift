@@ -16,10 +16,13 @@ enum PlatformJobs {
     /// Does nothing: for smoke tests and the queue benchmark.
     static let noop = JobKind<NoArguments>("ponte.noop", queue: defaultQueue)
 
-    /// Per-provider request budgets, shared by all processes (seed 000: iFood allows 100
-    /// requests a minute).
+    /// Per-provider request budgets, shared by all processes: iFood allows 100 requests a
+    /// minute (seed 000); a Twilio WhatsApp sender sends 10 text messages a second by default
+    /// (Twilio, "WhatsApp Business Platform with Twilio: Best Practices and FAQs"), each sender
+    /// its own budget (`twilio-whatsapp/<sender>`).
     static let rateLimits: [String: RateLimit] = [
-        "ifood": RateLimit(capacity: 100, per: .seconds(60))
+        "ifood": RateLimit(capacity: 100, per: .seconds(60)),
+        "twilio-whatsapp": RateLimit(capacity: 10, per: .seconds(1)),
     ]
 
     static func register(in registry: inout JobRegistry, database: any StoreDatabase, clock: any JobClock, streamRetention: Duration) {
