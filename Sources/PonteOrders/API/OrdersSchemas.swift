@@ -101,7 +101,7 @@ enum OrdersSchemas {
             "Notification",
             .object([
                 "id": .string(), "event": .string("status:<STATUS> or payment:<STATUS>"), "to": phone,
-                "body": .string(), "status": .string("pending, queued, sent, delivered, read, failed, undelivered"),
+                "body": .string(), "status": .string("pending, submitting (handed to Twilio, answer not yet recorded), queued, sent, delivered, read, failed, undelivered"),
                 "message_sid": JSONSchema.string().optional, "error": JSONSchema.string().optional,
                 "created_at": .timestamp(), "updated_at": .timestamp(),
             ])

@@ -56,15 +56,17 @@ struct CustomerNotifier: Sendable {
 
     // MARK: Sending
 
-    /// Sends one queued message. A message sent already (it has Twilio's sid) is not sent
-    /// again; a refusal Twilio will repeat (a bad number) ends the message `failed` with
-    /// Twilio's reason.
+    /// Sends one queued message, once. Twilio takes no idempotency key, so the row is marked
+    /// `submitting` (committed) before the message goes to Twilio; an attempt that finds it so
+    /// — the one before crashed, or lost Twilio's answer — first looks for the message in
+    /// Twilio's list (same sender, recipient and text) and sends only if it is not there. A
+    /// refusal Twilio will repeat (a bad number) ends the message `failed` with its reason.
     static func run(_ arguments: Notification, job: JobContext, context: ModuleContext) async throws {
         guard
             let row = try await context.database.read(
                 "SELECT \(OrdersStorage.notificationColumns) FROM orders_notifications WHERE id = ?", [.text(arguments.notificationID)]
             ).first.map({ try $0.decode(OrdersStorage.NotificationRow.self) }),
-            row.messageSid == nil, row.status == "pending"
+            row.messageSid == nil, row.status == "pending" || row.status == Self.submitting
         else { return }
         guard let twilio = context.providers.twilio else {
             throw JobFailure.permanent(reason: "Twilio has no credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): the message cannot be sent")
@@ -76,11 +78,20 @@ struct CustomerNotifier: Sendable {
             return
         }
         let callback = context.publicURL.map { $0.hasSuffix("/") ? $0 + "webhooks/twilio" : $0 + "/webhooks/twilio" }
+        let to = "whatsapp:\(row.recipient)"
+        let from = "whatsapp:\(sender)"
         let message: TwilioMessage
         do {
-            message = try await twilio.sendMessage(
-                TwilioMessageCreate(to: "whatsapp:\(row.recipient)", from: "whatsapp:\(sender)", body: row.body, statusCallback: callback)
-            )
+            if row.status == Self.submitting, let sent = try await twilio.messages(to: to, from: from).first(where: { $0.body == row.body }) {
+                message = sent
+            } else {
+                try await context.transaction { unit in
+                    try await unit.query(
+                        "UPDATE orders_notifications SET status = ?, updated_at = ? WHERE id = ? AND message_sid IS NULL",
+                        [.text(Self.submitting), .integer(unit.now), .text(row.id)])
+                }
+                message = try await twilio.sendMessage(TwilioMessageCreate(to: to, from: from, body: row.body, statusCallback: callback))
+            }
         } catch let error as ProviderCallError where !error.isRetryable {
             job.onSuccess { unit in try await markFailed(row.id, error: "\(error)", in: unit) }
             return
@@ -100,13 +111,16 @@ struct CustomerNotifier: Sendable {
         )
     }
 
+    /// A message handed to Twilio whose answer is not recorded yet.
+    static let submitting = "submitting"
+
     // MARK: Delivery
 
     /// Twilio's delivery statuses in the order they happen; a callback for an earlier one
     /// arriving late changes nothing.
     static func rank(_ status: String) -> Int {
         switch status {
-        case "pending": 0
+        case "pending", submitting: 0
         case "accepted", "queued": 1
         case "sending": 2
         case "sent": 3

@@ -38,6 +38,17 @@ public struct TwilioClient: Sendable {
         return try await http.send(request, errorReader: Self.readError).decode(TwilioMessage.self)
     }
 
+    /// The most recent messages from `from` to `to` (addresses as sent, `whatsapp:+55…`),
+    /// newest first: one page of up to `pageSize`.
+    public func messages(to: String, from: String, pageSize: Int = 50) async throws -> [TwilioMessage] {
+        struct Page: Decodable { var messages: [TwilioMessage] }
+        let request = OutboundRequest(
+            method: "GET", path: messagesPath + ".json",
+            query: [(name: "To", value: to), (name: "From", value: from), (name: "PageSize", value: String(pageSize))],
+            headers: headers, operation: "messages.list")
+        return try await http.send(request, errorReader: Self.readError).decode(Page.self).messages
+    }
+
     private var messagesPath: String { "/2010-04-01/Accounts/\(OutboundRequest.pathSegment(accountSID))/Messages" }
 
     /// Twilio's `{"code", "message", "more_info", "status"}`.
