@@ -544,7 +544,7 @@ def wait_settled(api: Api, stores: dict[str, dict], tasks: list[Task],
                 if task.order_id in messages_sent:
                     continue
                 order = details[task.order_id] = api.ok("GET", f"/orders/{task.order_id}")
-                if all(n["status"] != "pending" for n in order["notifications"]) \
+                if all(n["status"] not in ("pending", "submitting") for n in order["notifications"]) \
                         and len(order["notifications"]) >= len(task.expected_events()):
                     messages_sent.add(task.order_id)
             waiting["orders_with_messages_not_sent"] = len(customer) - len(messages_sent)
