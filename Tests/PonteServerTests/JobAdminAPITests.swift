@@ -489,16 +489,21 @@ func withJobHub(
         try await app.test(.router) { client in try await test(client, database) }
     }
 
+    try await withDatabaseURL(backend, in: directory) { url in
+        configuration.database = url
+        try await run(configuration)
+    }
+}
+
+/// Runs `body` with the database of `backend`: a SQLite file in `directory`, or a fresh
+/// database on the PostgreSQL server (dropped afterwards).
+func withDatabaseURL(_ backend: HubDatabase, in directory: TemporaryDirectory, _ body: (String) async throws -> Void) async throws {
     switch backend {
     case .sqlite:
-        configuration.database = directory.path + "/ponte.sqlite"
-        try await run(configuration)
+        try await body(directory.path + "/ponte.sqlite")
     case .postgresql:
         let server = try #require(HubDatabase.postgresServer)
-        try await withScratchPostgresDatabase(server: server) { url in
-            configuration.database = url
-            try await run(configuration)
-        }
+        try await withScratchPostgresDatabase(server: server, body)
     }
 }
 

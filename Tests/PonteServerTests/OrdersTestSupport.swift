@@ -241,16 +241,9 @@ func withOrdersHarness(
             }
         }
 
-        switch backend {
-        case .sqlite:
-            configuration.database = directory.path + "/ponte.sqlite"
+        try await withDatabaseURL(backend, in: directory) { url in
+            configuration.database = url
             try await run(configuration)
-        case .postgresql:
-            let server = try #require(HubDatabase.postgresServer)
-            try await withScratchPostgresDatabase(server: server) { url in
-                configuration.database = url
-                try await run(configuration)
-            }
         }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -171,7 +170,7 @@ struct OrdersAPI: Sendable {
         let key = try idempotencyKey(request)
         let body = try await request.body.collect(upTo: 256 * 1024)
         let input = try APIJSON.decodeBody(NewOrder.self, from: body)
-        let requestHash = SHA256.hash(data: Data(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+        let requestHash = StoreKeys.sha256(Data(body.readableBytesView))
 
         let source = try Self.source(input.source)
         let phone = try input.phoneNumber.map { text -> String in

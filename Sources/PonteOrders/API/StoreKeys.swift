@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PonteKit
+import PonteProviders
 
 /// Store API keys, for a store's POS: `ponte_sk_` and 32 random bytes in hex, shown once and
 /// kept only as their SHA-256. A POS sends it as `Authorization: Bearer <key>` and is then the
@@ -15,12 +16,17 @@ enum StoreKeys {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
-        let key = prefix + bytes.map { String(format: "%02x", $0) }.joined()
+        let key = prefix + Hex.string(bytes)
         return (key, hash(key))
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256(Data(key.utf8))
+    }
+
+    /// The SHA-256 of `data`, in lowercase hex.
+    static func sha256(_ data: Data) -> String {
+        Hex.string(SHA256.hash(data: data))
     }
 
     /// The first characters of a key, to tell keys apart in lists and logs.

@@ -1,5 +1,5 @@
 /// Lowercase hexadecimal encoding of bytes.
-enum Hex {
+public enum Hex {
     /// The lowercase hex digits of `bytes` as ASCII bytes.
     static func encode(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
@@ -12,7 +12,7 @@ enum Hex {
     }
 
     /// The lowercase hex digits of `bytes` as a string.
-    static func string(_ bytes: some Sequence<UInt8>) -> String {
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
         String(decoding: encode(bytes), as: UTF8.self)
     }
 
