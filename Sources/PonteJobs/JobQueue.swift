@@ -69,14 +69,22 @@ public struct JobQueue: Sendable {
 }
 
 /// A wake-up target set after construction.
+///
+/// The closure is kept inside a struct: a closure stored as `Mutex`'s value itself is
+/// re-abstracted on each `withLock` (a thunk on the way in, another on the write-back), so
+/// every wake would wrap it twice more and wakes would get slower without end.
 private final class Waker: Sendable {
-    private let target = Mutex<(@Sendable (String?) -> Void)?>(nil)
+    private struct Target: Sendable {
+        let wake: @Sendable (String?) -> Void
+    }
+
+    private let target = Mutex<Target?>(nil)
 
     func set(_ wake: @escaping @Sendable (String?) -> Void) {
-        target.withLock { $0 = wake }
+        target.withLock { $0 = Target(wake: wake) }
     }
 
     func wake(_ queue: String?) {
-        target.withLock { $0 }?(queue)
+        target.withLock { $0 }?.wake(queue)
     }
 }
