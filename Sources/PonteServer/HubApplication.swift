@@ -36,13 +36,14 @@ public func buildApplication(
     let database = hub.database
     let metrics = hub.metrics
     let queue = hub.queue
+    let dispatcher = hub.dispatcher
     let inbox = WebhookInbox(
-        database: database, processing: { WebhookProcessor.job(for: $0.id, queue: queue) }, logger: logger
-    ) { rows, seconds in
+        database: database, processing: { dispatcher.processing(for: $0, queue: queue) }, logger: logger
+    ) { rows, jobs, seconds in
         metrics.batchCommitted(rows: rows, seconds: seconds)
-        if rows > 0 {
-            metrics.jobsEnqueued(queue: WebhookProcessor.queue, count: rows)
-            queue.wakeWorkers(queue: WebhookProcessor.queue)
+        for (name, count) in Dictionary(grouping: jobs, by: \.queue).mapValues(\.count) {
+            metrics.jobsEnqueued(queue: name, count: count)
+            queue.wakeWorkers(queue: name)
         }
     }
     var services = hub.services

@@ -22,11 +22,19 @@ import Testing
     // MARK: Webhook processing
 
     @Test(arguments: HubDatabase.available)
-    func storedWebhookGetsAProcessingJobThatMarksItIgnored(backend: HubDatabase) async throws {
+    func aWebhookNobodySubscribesToIsIgnoredAtOnceAndItsReplayGetsAProcessingJob(backend: HubDatabase) async throws {
         try await withJobHub(backend) { client, database in
             let ack = try decode(Acknowledgement.self, try await client.send(Webhooks.stripe(id: "evt_jobs_1")))
             #expect(ack.duplicate == false)
+            // Stored ignored, in the transaction that stored it: no job.
+            let stored = try decode(WebhookState.self, try await client.adminCall(.get, "/api/v1/webhooks/\(ack.id)"))
+            #expect(stored.status == "ignored")
+            #expect(stored.reason?.contains("no module subscribes to stripe payment_intent.succeeded events") == true)
+            #expect(stored.attempts == 0)
+            #expect(try decode(JobPageBody.self, try await client.adminCall(.get, "/api/v1/jobs")).data.isEmpty)
 
+            // A replay gets a job that finds the subscribers again when it runs.
+            #expect(try await client.adminCall(.post, "/api/v1/webhooks/\(ack.id)/replay").status == .accepted)
             let page = try decode(JobPageBody.self, try await client.adminCall(.get, "/api/v1/jobs?queue=webhooks"))
             #expect(page.data.count == 1)
             let job = try #require(page.data.first)
@@ -335,6 +343,7 @@ import Testing
     func aWebhookLeftProcessingByADeadWorkerGoesBackToPendingThenFailsOnItsLastAttempt(backend: HubDatabase) async throws {
         try await withJobHub(backend) { client, database in
             let ack = try decode(Acknowledgement.self, try await client.send(Webhooks.stripe(id: "evt_abandoned")))
+            #expect(try await client.adminCall(.post, "/api/v1/webhooks/\(ack.id)/replay").status == .accepted)
             let year2100: Int64 = 4_102_444_800 * oneSecond
             /// A worker claims the event's job, marks the event processing, and dies: its lease
             /// ended in 2025, long before the hub's clock.
@@ -374,9 +383,13 @@ import Testing
     @Test(arguments: HubDatabase.available)
     func replayReturnsTheWaitingJobOrEnqueuesANewOne(backend: HubDatabase) async throws {
         try await withJobHub(backend) { client, database in
-            // A Stripe event: no module subscribes to it, so each processing ends `ignored`.
+            // A Stripe event: no module subscribes to it, so it is stored `ignored`, and each
+            // processing of a replay ends `ignored` too.
             let ack = try decode(Acknowledgement.self, try await client.send(Webhooks.stripe(id: "evt_replay")))
+            let first = try decode(Replay.self, try await client.adminCall(.post, "/api/v1/webhooks/\(ack.id)/replay"))
+            #expect(first.existing == false)
             let original = try #require(try decode(JobPageBody.self, try await client.adminCall(.get, "/api/v1/jobs")).data.first)
+            #expect(original.id == first.job_id)
 
             // Its processing job has not run yet: replay returns it.
             let early = try await client.adminCall(.post, "/api/v1/webhooks/\(ack.id)/replay")

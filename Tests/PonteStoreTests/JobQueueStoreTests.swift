@@ -801,11 +801,13 @@ import Testing
     @Test(arguments: Backend.available)
     func storingEventsEnqueuesOneJobPerNewEventOnly(backend: Backend) async throws {
         try await withJobDatabase(backend) { database in
-            let processing: @Sendable (NewInboxRecord) -> NewJob = { record in
-                newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(record.id)"}"#, uniqueKey: "webhook:\(record.id)")
+            let processing: @Sendable ([NewInboxRecord]) -> [String: InboxProcessing] = { records in
+                Dictionary(uniqueKeysWithValues: records.map { record in
+                    (record.id, .job(newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(record.id)"}"#, uniqueKey: "webhook:\(record.id)")))
+                })
             }
             let first = [record("stripe", "evt_1"), record("stripe", "evt_2"), record("square", "sq_1")]
-            _ = try await database.insertInbox(first, processing: processing)
+            _ = try await database.insertInbox(first, processing: processing(first))
 
             let jobs = try await database.allJobs()
             #expect(jobs.count == 3)
@@ -814,7 +816,7 @@ import Testing
             #expect(jobs.allSatisfy { $0.createdAt == 1_750_000_000_000_000 })
 
             let again = [record("stripe", "evt_1"), record("square", "sq_1"), record("stripe", "evt_3")]
-            let outcomes = try await database.insertInbox(again, processing: processing)
+            let outcomes = try await database.insertInbox(again, processing: processing(again))
             #expect(outcomes.map(\.duplicate) == [true, true, false])
             let after = try await database.allJobs()
             #expect(after.count == 4)
@@ -822,8 +824,38 @@ import Testing
             #expect(!after.contains { $0.payload.contains(again[0].id) || $0.payload.contains(again[1].id) })
 
             // Duplicates only: nothing new.
-            _ = try await database.insertInbox([record("stripe", "evt_2")], processing: processing)
+            let repeated = [record("stripe", "evt_2")]
+            _ = try await database.insertInbox(repeated, processing: processing(repeated))
             #expect(try await database.allJobs().count == 4)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func storingEventsStartsTheirDeliveriesOrStoresThemIgnored(backend: Backend) async throws {
+        try await withJobDatabase(backend) { database in
+            let paid = record("asaas", "evt_paid")
+            let unheard = record("stripe", "evt_unheard")
+            let jobs = ["orders.payments", "kiosk.payments"].map { newJob(queue: "webhooks", kind: $0, payload: #"{"webhook_id":"\#(paid.id)"}"#) }
+            let outcomes = try await database.insertInbox([paid, unheard], processing: [
+                paid.id: .deliveries([("orders.payments", jobs[0]), ("kiosk.payments", jobs[1])]),
+                unheard.id: .ignored(reason: "nobody subscribes"),
+            ])
+            #expect(outcomes.map(\.duplicate) == [false, false])
+
+            #expect(Set(try await database.allJobs().map(\.id)) == Set(jobs.map(\.id)))
+            let deliveries = try await database.deliveries(webhookID: paid.id)
+            #expect(deliveries.map(\.subscriber).sorted() == ["kiosk.payments", "orders.payments"])
+            #expect(deliveries.allSatisfy { $0.status == "pending" })
+            #expect(Set(deliveries.compactMap(\.jobId)) == Set(jobs.map(\.id)))
+            #expect(try await database.inboxEntry(id: paid.id)?.summary.status == .processing)
+            let ignored = try #require(try await database.inboxEntry(id: unheard.id)).summary
+            #expect(ignored.status == .ignored && ignored.reason == "nobody subscribes")
+            #expect(try await database.deliveries(webhookID: unheard.id).isEmpty)
+
+            // Stored again: a duplicate starts nothing more.
+            let again = try await database.insertInbox([record("asaas", "evt_paid")], processing: [:])
+            #expect(again.map(\.duplicate) == [true])
+            #expect(try await database.allJobs().count == 2)
         }
     }
 
@@ -834,10 +866,11 @@ import Testing
             // The second event's job reuses an existing job id, so its insert fails.
             let records = [record("stripe", "evt_ok"), record("stripe", "evt_bad")]
             let badID = records[1].id
-            let processing: @Sendable (NewInboxRecord) -> NewJob = { record in
+            var processing: [String: InboxProcessing] = [:]
+            for record in records {
                 var job = newJob(queue: "webhooks", kind: "webhook.process")
                 if record.id == badID { job.id = taken }
-                return job
+                processing[record.id] = .job(job)
             }
 
             await #expect(throws: (any Error).self) {
@@ -856,7 +889,7 @@ import Testing
             let jobFor: @Sendable (String) -> NewJob = { id in
                 newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(id)"}"#, uniqueKey: "webhook:\(id)")
             }
-            _ = try await database.insertInbox([event], processing: { jobFor($0.id) })
+            _ = try await database.insertInbox([event], processing: [event.id: .job(jobFor(event.id))])
             let original = try await database.claimOne(queue: "webhooks", now: t0)
             try await database.setWebhookStatus(id: event.id, status: .processing, attemptStarted: true)
             try await database.setWebhookStatus(id: event.id, status: .ignored, reason: "no handler")

@@ -16,7 +16,7 @@ import Testing
             // Hold the first write until every caller has started, so the rest queue up behind it.
             let gated = GatedDatabase(database)
             let batches = Locked<[Int]>([])
-            let inbox = WebhookInbox(database: gated, logger: quietLogger) { rows, _ in
+            let inbox = WebhookInbox(database: gated, logger: quietLogger) { rows, _, _ in
                 batches.withLock { $0.append(rows) }
             }
 
@@ -83,7 +83,7 @@ import Testing
         try await withFreshDatabase(backend) { database in
             _ = try await database.migrate(logger: quietLogger)
             let batches = Locked<[Int]>([])
-            let inbox = WebhookInbox(database: database, logger: quietLogger) { rows, _ in
+            let inbox = WebhookInbox(database: database, logger: quietLogger) { rows, _, _ in
                 batches.withLock { $0.append(rows) }
             }
             try await whileRunning(inbox) {
@@ -113,7 +113,7 @@ import Testing
             _ = try await database.migrate(logger: quietLogger)
             let batches = Locked<[Int]>([])
             // A linger far longer than the test: only the second arrival can end it.
-            let inbox = WebhookInbox(database: database, maxLinger: .seconds(3600), logger: quietLogger) { rows, _ in
+            let inbox = WebhookInbox(database: database, maxLinger: .seconds(3600), logger: quietLogger) { rows, _, _ in
                 batches.withLock { $0.append(rows) }
             }
             try await whileRunning(inbox) {

@@ -96,7 +96,7 @@ struct WebhookAdminController: Sendable {
             guard let subscription = dispatcher.subscriptions.first(where: { $0.name == subscriberName }),
                 subscription.matches(provider: entry.summary.provider, eventType: entry.summary.eventType)
             else {
-                let names = dispatcher.subscribers(of: entry.summary).map(\.name)
+                let names = dispatcher.subscribers(provider: entry.summary.provider, eventType: entry.summary.eventType).map(\.name)
                 throw APIError.notFound(
                     "SUBSCRIBER_NOT_FOUND",
                     "no subscriber '\(subscriberName)' takes \(entry.summary.provider) \(entry.summary.eventType) events; "

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import NIOCore
 import PonteCore
@@ -67,8 +68,14 @@ struct HubAssembly: Sendable {
         let streams = EventStreams(database: database, logger: logger, pollInterval: configuration.streamPollInterval)
         let work = UnitsOfWork(database: database, queue: queue, streams: streams)
         let ids = SortableIDGenerator(prefix: "wh_")
+        // Events that modules take in (iFood's polling) start what webhooks do: the dispatcher,
+        // made once every module has declared its subscriptions, says what.
+        let intakeDispatcher = Mutex<WebhookProcessor?>(nil)
         let intake = ProviderEventIntake { events in
-            try await storeProviderEvents(events, database: database, queue: queue, ids: ids)
+            guard let dispatcher = intakeDispatcher.withLock({ $0 }) else {
+                throw StoreError(.unavailable, "the hub is still starting: its modules are being installed")
+            }
+            return try await storeProviderEvents(events, dispatcher: dispatcher, queue: queue, ids: ids)
         }
         let context = ModuleContext(
             database: database, jobs: queue, work: work, streams: streams, providers: clients, intake: intake,
@@ -119,6 +126,7 @@ struct HubAssembly: Sendable {
         }
         let dispatcher = WebhookProcessor(database: database, subscriptions: subscriptions)
         dispatcher.register(in: &registry)
+        intakeDispatcher.withLock { $0 = dispatcher }
         let settings = JobRunnerSettings(
             queues: queues,
             pollInterval: database.dialect.isPostgres ? .milliseconds(250) : .milliseconds(5),
@@ -178,7 +186,7 @@ struct HubAssembly: Sendable {
 
 /// Stores provider events that came other than by webhook, with their processing jobs.
 private func storeProviderEvents(
-    _ events: [ReceivedProviderEvent], database: any StoreDatabase, queue: JobQueue, ids: SortableIDGenerator
+    _ events: [ReceivedProviderEvent], dispatcher: WebhookProcessor, queue: JobQueue, ids: SortableIDGenerator
 ) async throws -> [InboxStoreOutcome] {
     let now = queue.clock.now()
     var firstIndex: [String: Int] = [:]
@@ -195,8 +203,10 @@ private func storeProviderEvents(
             )
         )
     }
-    let stored = try await database.insertInbox(records) { WebhookProcessor.job(for: $0.id, queue: queue) }
-    if stored.contains(where: { !$0.duplicate }) { queue.wakeWorkers(queue: WebhookProcessor.queue) }
+    let plans = Dictionary(uniqueKeysWithValues: records.map { ($0.id, dispatcher.processing(for: $0, queue: queue)) })
+    let stored = try await dispatcher.database.insertInbox(records, processing: plans)
+    let started = zip(records, stored).filter { !$1.duplicate }.flatMap { record, _ in plans[record.id]?.jobs ?? [] }
+    for name in Set(started.map(\.queue)) { queue.wakeWorkers(queue: name) }
     var answered = Set<String>()
     return events.map { event in
         let key = "\(event.provider)\u{0}\(event.eventID)"

@@ -6,13 +6,14 @@ import PonteStore
 
 /// Hands stored webhooks to the modules that subscribe to them.
 ///
-/// Each new event gets a `webhook.process` job in the transaction that stores it. That job
-/// finds the subscriptions matching the event's provider and type and, in the transaction
-/// that records its success, gives each subscriber a delivery and a job of its own (the job's
-/// kind is the subscription's name), so subscribers succeed, retry or dead-letter apart. Each
+/// In the transaction that stores a new event, each subscription matching its provider and
+/// type gets a delivery and a job of its own (the job's kind is the subscription's name), so
+/// subscribers succeed, retry or dead-letter apart; an event nobody subscribes to is stored
+/// `ignored`, with the reason. A replayed event gets a `webhook.process` job, which finds the
+/// subscribers again when it runs and hands the event to them in the same way. Each
 /// delivery job records its outcome with the subscriber's own changes, and the event's status
 /// follows from all of them: `processing` while any is pending, then `processed`, `ignored`
-/// or `failed`. An event nobody subscribes to is `ignored`, with the reason.
+/// or `failed`.
 struct WebhookProcessor: Sendable {
     static let kind = "webhook.process"
     static let queue = "webhooks"
@@ -38,8 +39,29 @@ struct WebhookProcessor: Sendable {
         try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)).webhook_id
     }
 
-    func subscribers(of event: InboxSummary) -> [EventSubscription] {
-        subscriptions.filter { $0.matches(provider: event.provider, eventType: event.eventType) }
+    func subscribers(provider: String, eventType: String) -> [EventSubscription] {
+        subscriptions.filter { $0.matches(provider: provider, eventType: eventType) }
+    }
+
+    /// What storing the new event `record` starts: its subscribers' deliveries at once, so
+    /// it does not wait for a dispatch job first; `ignored` when nobody subscribes.
+    func processing(for record: NewInboxRecord, queue: JobQueue) -> InboxProcessing {
+        let subscribers = subscribers(provider: record.provider, eventType: record.eventType)
+        guard !subscribers.isEmpty else {
+            return .ignored(reason: Self.unsubscribed(provider: record.provider, eventType: record.eventType))
+        }
+        return .deliveries(subscribers.map { ($0.name, Self.deliveryJob(record.id, to: $0, queue: queue)) })
+    }
+
+    private static func unsubscribed(provider: String, eventType: String) -> String {
+        "no module subscribes to \(provider) \(eventType) events; the event is kept and can be replayed once one does"
+    }
+
+    private static func deliveryJob(_ webhookID: String, to subscription: EventSubscription, queue: JobQueue) -> NewJob {
+        queue.makeJob(
+            kind: subscription.name, queue: subscription.queue, payload: "{\"webhook_id\":\"\(webhookID)\"}", priority: .high,
+            uniqueKey: "delivery:\(webhookID):\(subscription.name)", maxAttempts: subscription.maxAttempts
+        )
     }
 
     /// Registers the dispatch job and one delivery job per subscription.
@@ -61,13 +83,13 @@ struct WebhookProcessor: Sendable {
         guard let entry = try await database.inboxEntry(id: id) else {
             throw JobFailure.permanent(reason: "webhook \(id) does not exist")
         }
-        let subscribers = subscribers(of: entry.summary)
+        let subscribers = subscribers(provider: entry.summary.provider, eventType: entry.summary.eventType)
         guard !subscribers.isEmpty else {
             // Nothing runs, so the event goes straight to ignored, committed with the job's success.
             context.onSuccess(
                 InboxWrites.status(
                     id: id, status: .ignored,
-                    reason: "no module subscribes to \(entry.summary.provider) \(entry.summary.eventType) events; the event is kept and can be replayed once one does",
+                    reason: Self.unsubscribed(provider: entry.summary.provider, eventType: entry.summary.eventType),
                     attemptStarted: true
                 )
             )
@@ -79,12 +101,7 @@ struct WebhookProcessor: Sendable {
     /// Gives the stored event `webhookID` a delivery and a job for each of `subscribers`, in
     /// `unit`; returns the jobs (an active one already delivering is returned, not doubled).
     func deliver(_ webhookID: String, to subscribers: [EventSubscription], in unit: UnitOfWork) async throws -> [EnqueuedJob] {
-        let jobs = subscribers.map { subscription in
-            unit.jobs.makeJob(
-                kind: subscription.name, queue: subscription.queue, payload: "{\"webhook_id\":\"\(webhookID)\"}", priority: .high,
-                uniqueKey: "delivery:\(webhookID):\(subscription.name)", maxAttempts: subscription.maxAttempts
-            )
-        }
+        let jobs = subscribers.map { Self.deliveryJob(webhookID, to: $0, queue: unit.jobs) }
         let outcomes = try await unit.enqueue(jobs)
         try await unit.executor.dispatchWebhook(
             webhookID, deliveries: zip(subscribers, outcomes).map { ($0.name, $1.id) }, now: unit.now

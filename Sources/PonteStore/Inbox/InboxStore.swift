@@ -4,10 +4,11 @@ import PonteCore
 /// The webhook inbox's queries, written once for both databases.
 extension StoreDatabase {
     /// Stores events whose (provider, event id) pairs are distinct within the batch, in one
-    /// transaction together with a processing job for each new one; events already stored
-    /// are reported as duplicates with their stored id, and get no new job.
+    /// transaction together with what `processing` (by record id) says each new one starts:
+    /// its jobs, its subscribers' deliveries, or its `ignored` status. Events already stored
+    /// are reported as duplicates with their stored id, and start nothing.
     public func insertInbox(
-        _ records: [NewInboxRecord], processing: (@Sendable (NewInboxRecord) -> NewJob)? = nil
+        _ records: [NewInboxRecord], processing: [String: InboxProcessing] = [:]
     ) async throws -> [InboxStoreOutcome] {
         guard !records.isEmpty else { return [] }
         // Concurrent PostgreSQL batches take row locks in (provider, event_id) order, so two
@@ -17,11 +18,18 @@ extension StoreDatabase {
             var binds: [SQLValue] = []
             binds.reserveCapacity(ordered.count * InboxSQL.fieldsPerRow)
             for record in ordered {
+                var status = WebhookStatus.pending
+                var reason: String?
+                if case .ignored(let why) = processing[record.id] {
+                    status = .ignored
+                    reason = why
+                }
                 binds.append(.text(record.id))
                 binds.append(.text(record.provider))
                 binds.append(.text(record.eventID))
                 binds.append(.text(record.eventType))
-                binds.append(.text(WebhookStatus.pending.rawValue))
+                binds.append(.text(status.rawValue))
+                binds.append(SQLValue(reason))
                 binds.append(.integer(record.receivedAt))
                 binds.append(.text(record.headersJSON))
                 binds.append(.blob(record.body))
@@ -36,12 +44,29 @@ extension StoreDatabase {
                         try row.requiredText(2, "webhook id")
                 }
             }
-            if let processing {
-                let jobs = records.filter { inserted.contains($0.id) }.map(processing)
-                let now = records.map(\.receivedAt).max() ?? 0
-                _ = try await JobSQL.enqueue(jobs, now: now, on: sql)
+            let started = ordered.compactMap { record in
+                inserted.contains(record.id) ? processing[record.id].map { (record, $0) } : nil
             }
+            try await Self.start(started, on: sql)
             return try InboxOutcomes.resolve(records, inserted: inserted, existing: existing)
+        }
+    }
+
+    /// Enqueues what the newly stored events start, and records their deliveries.
+    private static func start(_ started: [(NewInboxRecord, InboxProcessing)], on sql: any SQLExecutor) async throws {
+        let jobs = started.flatMap { $0.1.jobs }
+        guard !jobs.isEmpty else { return }
+        let now = started.map(\.0.receivedAt).max() ?? 0
+        var outcomes = try await JobSQL.enqueue(jobs, now: now, on: sql)[...]
+        for (record, plan) in started {
+            let count = plan.jobs.count
+            let enqueued = outcomes.prefix(count)
+            outcomes = outcomes.dropFirst(count)
+            if case .deliveries(let deliveries) = plan {
+                try await sql.dispatchWebhook(
+                    record.id, deliveries: zip(deliveries, enqueued).map { ($0.subscriber, $1.id) }, now: record.receivedAt
+                )
+            }
         }
     }
 
@@ -83,6 +108,24 @@ extension StoreDatabase {
 }
 
 /// Inbox changes as statements, for a job to leave to its success transaction.
+/// What a newly stored event starts, in the transaction that stores it.
+public enum InboxProcessing: Sendable {
+    /// A job that works out later what the event needs (and is its only job).
+    case job(NewJob)
+    /// Each subscriber's delivery, with the job that makes it: the event is `processing`.
+    case deliveries([(subscriber: String, job: NewJob)])
+    /// Nothing is to be done: the event is stored `ignored`, with the reason.
+    case ignored(reason: String)
+
+    public var jobs: [NewJob] {
+        switch self {
+        case .job(let job): [job]
+        case .deliveries(let deliveries): deliveries.map(\.job)
+        case .ignored: []
+        }
+    }
+}
+
 public enum InboxWrites {
     /// What `setWebhookStatus` runs.
     public static func status(
@@ -97,9 +140,9 @@ public enum InboxWrites {
 
 /// SQL text for the inbox.
 enum InboxSQL {
-    static let columns = "id, provider, event_id, event_type, status, received_at, headers, body"
+    static let columns = "id, provider, event_id, event_type, status, reason, received_at, headers, body"
     static let summaryColumns = "id, provider, event_id, event_type, status, received_at, attempts, last_error, reason"
-    static let fieldsPerRow = 8
+    static let fieldsPerRow = 9
 
     /// `INSERT … VALUES (…),(…) ON CONFLICT DO NOTHING RETURNING id` for `rows` rows.
     static func insert(rows: Int) -> String {

@@ -12,8 +12,9 @@ import Synchronization
 /// `run()` must be running for `store` to make progress. On graceful shutdown it stops
 /// taking new events, finishes what is queued, and returns.
 public final class WebhookInbox: Service, Sendable {
-    /// Called after every committed batch with the rows it wrote (duplicates excluded), for metrics.
-    public typealias CommitObserver = @Sendable (_ rows: Int, _ seconds: Double) -> Void
+    /// Called after every committed batch with the rows it wrote (duplicates excluded) and the
+    /// jobs those started, to wake workers and for metrics.
+    public typealias CommitObserver = @Sendable (_ rows: Int, _ jobs: [NewJob], _ seconds: Double) -> Void
 
     /// Called once with the outcome of a submission: every event's outcome, or why none was stored.
     public typealias Completion = @Sendable (Result<[InboxStoreOutcome], any Error>) -> Void
@@ -44,7 +45,7 @@ public final class WebhookInbox: Service, Sendable {
     private let maxBatchRows: Int
     private let maxLinger: Duration
     private let onCommit: CommitObserver
-    private let processing: (@Sendable (NewInboxRecord) -> NewJob)?
+    private let processing: (@Sendable (NewInboxRecord) -> InboxProcessing)?
     private let logger: Logger
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
@@ -55,12 +56,12 @@ public final class WebhookInbox: Service, Sendable {
     ///   - maxLinger: how long a free writer may wait for announced requests to join its batch
     ///     (default 1 ms). One fsync then serves them all, instead of one for the few already
     ///     queued and another for the rest.
-    ///   - processing: makes the job that processes a newly stored event; it is enqueued in
+    ///   - processing: says what a newly stored event starts (its jobs); they are enqueued in
     ///     the same transaction as the event.
     public init(
         database: any StoreDatabase, maxBatchRows: Int = 256, maxLinger: Duration = .milliseconds(1),
-        processing: (@Sendable (NewInboxRecord) -> NewJob)? = nil,
-        logger: Logger, onCommit: @escaping CommitObserver = { _, _ in }
+        processing: (@Sendable (NewInboxRecord) -> InboxProcessing)? = nil,
+        logger: Logger, onCommit: @escaping CommitObserver = { _, _, _ in }
     ) {
         self.database = database
         self.processing = processing
@@ -209,8 +210,13 @@ public final class WebhookInbox: Service, Sendable {
 
         let started = ContinuousClock.now
         let outcomes: [InboxStoreOutcome]
+        // What each event starts is decided once, here, so the jobs of the new ones are known.
+        var plans: [String: InboxProcessing] = [:]
+        if let processing {
+            for record in unique { plans[record.id] = processing(record) }
+        }
         do {
-            outcomes = try await database.insertInbox(unique, processing: processing)
+            outcomes = try await database.insertInbox(unique, processing: plans)
         } catch {
             logger.error("webhook batch not stored", metadata: ["rows": "\(unique.count)", "error": "\(error)"])
             for submission in batch { submission.completion(.failure(error)) }
@@ -218,7 +224,8 @@ public final class WebhookInbox: Service, Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let written = outcomes.count(where: { !$0.duplicate })
-        onCommit(written, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let jobs = zip(unique, outcomes).filter { !$1.duplicate }.flatMap { record, _ in plans[record.id]?.jobs ?? [] }
+        onCommit(written, jobs, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 
         for (position, submission) in batch.enumerated() {
             let answer = zip(slots[position], repeated[position]).map { index, isRepeat in
