@@ -803,7 +803,7 @@ import Testing
         try await withJobDatabase(backend) { database in
             let processing: @Sendable ([NewInboxRecord]) -> [String: InboxProcessing] = { records in
                 Dictionary(uniqueKeysWithValues: records.map { record in
-                    (record.id, .job(newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(record.id)"}"#, uniqueKey: "webhook:\(record.id)")))
+                    (record.id, .deliveries([("test.subscriber", newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(record.id)"}"#, uniqueKey: "webhook:\(record.id)"))]))
                 })
             }
             let first = [record("stripe", "evt_1"), record("stripe", "evt_2"), record("square", "sq_1")]
@@ -870,7 +870,7 @@ import Testing
             for record in records {
                 var job = newJob(queue: "webhooks", kind: "webhook.process")
                 if record.id == badID { job.id = taken }
-                processing[record.id] = .job(job)
+                processing[record.id] = .deliveries([("test.subscriber", job)])
             }
 
             await #expect(throws: (any Error).self) {
@@ -889,7 +889,7 @@ import Testing
             let jobFor: @Sendable (String) -> NewJob = { id in
                 newJob(queue: "webhooks", kind: "webhook.process", payload: #"{"webhook_id":"\#(id)"}"#, uniqueKey: "webhook:\(id)")
             }
-            _ = try await database.insertInbox([event], processing: [event.id: .job(jobFor(event.id))])
+            _ = try await database.insertInbox([event], processing: [event.id: .deliveries([("test.subscriber", jobFor(event.id))])])
             let original = try await database.claimOne(queue: "webhooks", now: t0)
             try await database.setWebhookStatus(id: event.id, status: .processing, attemptStarted: true)
             try await database.setWebhookStatus(id: event.id, status: .ignored, reason: "no handler")

@@ -205,7 +205,7 @@ private func storeProviderEvents(
     }
     let plans = Dictionary(uniqueKeysWithValues: records.map { ($0.id, dispatcher.processing(for: $0, queue: queue)) })
     let stored = try await dispatcher.database.insertInbox(records, processing: plans)
-    let started = zip(records, stored).filter { !$1.duplicate }.flatMap { record, _ in plans[record.id]?.jobs ?? [] }
+    let started = InboxProcessing.jobs(started: plans, storing: records, outcomes: stored)
     for name in Set(started.map(\.queue)) { queue.wakeWorkers(queue: name) }
     var answered = Set<String>()
     return events.map { event in

@@ -107,11 +107,8 @@ extension StoreDatabase {
     }
 }
 
-/// Inbox changes as statements, for a job to leave to its success transaction.
 /// What a newly stored event starts, in the transaction that stores it.
 public enum InboxProcessing: Sendable {
-    /// A job that works out later what the event needs (and is its only job).
-    case job(NewJob)
     /// Each subscriber's delivery, with the job that makes it: the event is `processing`.
     case deliveries([(subscriber: String, job: NewJob)])
     /// Nothing is to be done: the event is stored `ignored`, with the reason.
@@ -119,13 +116,19 @@ public enum InboxProcessing: Sendable {
 
     public var jobs: [NewJob] {
         switch self {
-        case .job(let job): [job]
         case .deliveries(let deliveries): deliveries.map(\.job)
         case .ignored: []
         }
     }
+
+    /// The jobs that storing `records` with these plans started, given the outcomes of
+    /// `insertInbox` (a duplicate starts nothing).
+    public static func jobs(started plans: [String: InboxProcessing], storing records: [NewInboxRecord], outcomes: [InboxStoreOutcome]) -> [NewJob] {
+        zip(records, outcomes).filter { !$1.duplicate }.flatMap { record, _ in plans[record.id]?.jobs ?? [] }
+    }
 }
 
+/// Inbox changes as statements, for a job to leave to its success transaction.
 public enum InboxWrites {
     /// What `setWebhookStatus` runs.
     public static func status(

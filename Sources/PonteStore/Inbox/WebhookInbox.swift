@@ -224,7 +224,7 @@ public final class WebhookInbox: Service, Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let written = outcomes.count(where: { !$0.duplicate })
-        let jobs = zip(unique, outcomes).filter { !$1.duplicate }.flatMap { record, _ in plans[record.id]?.jobs ?? [] }
+        let jobs = InboxProcessing.jobs(started: plans, storing: unique, outcomes: outcomes)
         onCommit(written, jobs, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 
         for (position, submission) in batch.enumerated() {
