@@ -166,6 +166,24 @@ let package = Package(
             ],
             swiftSettings: transactionalSwiftSettings
         ),
+        // Module: self-service kiosks (seed 002): payment sessions, tickets exactly once,
+        // ESC/POS printing, the service queue and its display panel.
+        .target(
+            name: "PonteKiosk",
+            dependencies: [
+                "PonteCore",
+                "PonteKit",
+                "PonteJobs",
+                "PonteProviders",
+                "PonteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: transactionalSwiftSettings
+        ),
         // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
             name: "PonteServer",
@@ -178,6 +196,7 @@ let package = Package(
                 "PonteOutbound",
                 "PonteIFood",
                 "PonteOrders",
+                "PonteKiosk",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

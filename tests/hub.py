@@ -1,5 +1,7 @@
 """Shared helpers for the Python tests: start a real `ponte serve`, give it a fresh
-database, mint tokens, sign Stripe payloads with the standard library.
+database, mint tokens, sign Stripe payloads with the standard library; and, for the
+crash-and-chaos tests (tests/crash), a separate `ponte sandbox` process, a hub that calls it,
+and the admin API client that retries while the hub is down.
 
 Environment:
   PONTE_BIN            the binary (default: .build/debug/ponte under the repository root)
@@ -23,10 +25,13 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -305,3 +310,196 @@ def stripe_payment_intent_event(event_id: str, amount: int = 4990, created: int 
         "type": "payment_intent.succeeded",
     }
     return json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+# -- a hub beside a separate `ponte sandbox` (the crash-and-chaos tests) ----
+# The sandbox's default credentials (Sources/PonteSandbox/Core/SandboxCredentials.swift); hub
+# and sandbox both take them when the environment sets none (SandboxWiring.agree).
+SANDBOX_ASAAS_API_KEY = "$aact_hmlg_ponte_sandbox"
+SANDBOX_ASAAS_WEBHOOK_TOKEN = "ponte-sandbox-asaas-token"
+# Everything provider- or hub-related is stripped from the inherited environment, so only what
+# the test sets is configured.
+STRIPPED_PREFIXES = ("PONTE_", "STRIPE_", "ASAAS_", "IFOOD_", "TWILIO_", "SQUARE_", "QUICKBOOKS_", "MAILCHIMP_",
+                     "STANDARD_WEBHOOK")
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(STRIPPED_PREFIXES)}
+
+
+class HarnessError(RuntimeError):
+    """The test could not do what it needed (setup, or the clock ran out): exit 2."""
+
+
+class Sandbox:
+    """`ponte sandbox` on a free loopback port, sending webhooks to the hub's base URL."""
+
+    def __init__(self, hub_url: str, log_dir: str, seed: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(log_dir, "sandbox.log")
+        self._log = open(self.log_path, "wb")
+        cmd = [ponte_bin(), "sandbox", "--port", str(self.port), "--webhook-url", hub_url, "--seed", str(seed)]
+        self.proc = subprocess.Popen(cmd, env=clean_env(), stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=log_dir)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.base + "/_sandbox", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise HarnessError(f"ponte sandbox did not start (exit {self.proc.poll()}); see {self.log_path}")
+            time.sleep(0.1)
+        self.local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        """A keep-alive session of the calling thread's own."""
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+        return session
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        """GET with retries: a simulator with faults set may fail calls on purpose."""
+        for _ in range(50):
+            response = self.http.get(self.base + path, timeout=30, **kwargs)
+            if response.status_code < 500:
+                return response
+            time.sleep(0.05)
+        raise HarnessError(f"GET {path}: still {response.status_code} after 50 tries")
+
+    def set_faults(self, faults: dict[str, dict]) -> None:
+        """PUT /_sandbox/faults/{provider} for each provider in faults."""
+        for provider, settings in faults.items():
+            response = self.http.put(f"{self.base}/_sandbox/faults/{provider}", json=settings, timeout=10)
+            if response.status_code != 200:
+                raise HarnessError(f"setting {provider} faults: {response.status_code} {response.text[:200]!r}")
+
+    def asaas_payments(self) -> list[dict]:
+        """Every charge in the simulated Asaas account."""
+        payments, offset = [], 0
+        while True:
+            response = self.get("/asaas/v3/payments", params={"offset": offset, "limit": 100},
+                                headers={"access_token": SANDBOX_ASAAS_API_KEY})
+            if response.status_code != 200:
+                raise HarnessError(f"Asaas payments: {response.status_code} {response.text[:200]!r}")
+            body = response.json()
+            payments.extend(body["data"])
+            if not body["hasMore"]:
+                return payments
+            offset += len(body["data"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class SandboxedHub(Hub):
+    """`ponte serve` calling the separate sandbox (PONTE_SANDBOX_URL); nothing else configured."""
+
+    def __init__(self, database_url: str, sandbox_url: str, port: int, log_dir: str):
+        super().__init__(database_url, {"PONTE_JWT_SECRET": secrets.token_hex(32)}, port=port, log_dir=log_dir)
+        self.sandbox_url = sandbox_url
+
+    def env(self) -> dict[str, str]:
+        env = clean_env()
+        env.update(self.secrets)
+        env["PONTE_PUBLIC_URL"] = self.base_url
+        env["PONTE_SANDBOX_URL"] = self.sandbox_url
+        return env
+
+
+class Api:
+    """The hub's admin API with one keep-alive session per thread. `call` retries while the hub
+    is down (connection refused or reset by the kill) and on 5xx, up to a deadline; 5xx answers
+    are counted, since a killed hub drops connections and never answers 500."""
+
+    def __init__(self, base: str, token: str, deadline: float):
+        self.root = base
+        self.base = base + "/api/v1"
+        self.token = token
+        self.deadline = deadline
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.connection_errors = 0
+        self.server_errors: list[str] = []
+
+    def session(self) -> requests.Session:
+        s = getattr(self.local, "session", None)
+        if s is None:
+            s = self.local.session = requests.Session()
+            s.headers["Authorization"] = f"Bearer {self.token}"
+        return s
+
+    def call(self, method: str, path: str, body=None, headers=None, params=None,
+             root: bool = False) -> requests.Response:
+        """The first answer below 500; its `tries` says how many requests it took. With root,
+        path is under the hub's root (e.g. /webhooks/asaas), not /api/v1."""
+        url = (self.root if root else self.base) + path
+        tries = 0
+        while True:
+            tries += 1
+            with self.lock:
+                self.requests += 1
+            if time.monotonic() > self.deadline:
+                raise HarnessError(f"{method} {path}: the hub did not answer before the test's deadline")
+            try:
+                response = self.session().request(method, url, json=body, headers=headers,
+                                                  params=params, timeout=15)
+            except requests.RequestException:
+                with self.lock:
+                    self.connection_errors += 1
+                self.local.session = None
+                time.sleep(0.2)
+                continue
+            if response.status_code >= 500:
+                with self.lock:
+                    self.server_errors.append(f"{method} {path} -> {response.status_code} {response.text[:200]!r}")
+                time.sleep(0.2)
+                continue
+            response.tries = tries
+            return response
+
+    def ok(self, method: str, path: str, body=None, params=None, statuses=(200, 201)) -> dict:
+        response = self.call(method, path, body=body, params=params)
+        if response.status_code not in statuses:
+            raise HarnessError(f"{method} {path} -> {response.status_code} {response.text[:300]!r}")
+        return response.json()
+
+    def pages(self, path: str, params: dict, limit: int = 500) -> list[dict]:
+        """Every row of a `{"data": [...], "next_cursor": ...}` listing."""
+        rows, cursor = [], None
+        for _ in range(1000):
+            page = self.ok("GET", path, params={**params, "limit": limit, **({"cursor": cursor} if cursor else {})})
+            rows.extend(page["data"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return rows
+        raise HarnessError(f"GET {path}: pagination did not end")
+
+
+class Checks:
+    """Violations found (each one fails the test) and the numbers for the summary."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+        self.numbers: dict[str, object] = {}
+
+    def expect(self, ok: bool, message: str) -> bool:
+        if not ok:
+            self.violations.append(message)
+        return ok
+
+
+def sample(items, n: int = 3) -> list:
+    return list(items)[:n]

@@ -1,4 +1,5 @@
 import PonteIFood
+import PonteKiosk
 import PonteKit
 import PonteOrders
 import PonteOutbound
@@ -10,5 +11,6 @@ public enum HubModules {
         OutboundModule(),
         IFoodPollingModule(),
         OrdersModule(),
+        KioskModule(),
     ]
 }

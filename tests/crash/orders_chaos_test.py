@@ -52,7 +52,6 @@ import random
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -66,15 +65,11 @@ import hub as hubmod  # noqa: E402
 
 # The sandbox's default credentials (Sources/PonteSandbox/Core/SandboxCredentials.swift);
 # hub and sandbox both take them because the test sets none.
-ASAAS_API_KEY = "$aact_hmlg_ponte_sandbox"
+ASAAS_API_KEY = hubmod.SANDBOX_ASAAS_API_KEY
 TWILIO_SID = "AC00000000000000000000000000000000"
 TWILIO_TOKEN = "ponte_sandbox_twilio_auth_token"
 CPF = "529.982.247-25"
 ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-# Everything provider- or hub-related is stripped from the inherited environment, so only what
-# the test sets is configured.
-STRIPPED_PREFIXES = ("PONTE_", "STRIPE_", "ASAAS_", "IFOOD_", "TWILIO_", "SQUARE_", "QUICKBOOKS_", "MAILCHIMP_",
-                     "STANDARD_WEBHOOK")
 CONFIRMED_OR_LATER = {"CONFIRMED", "PREPARING", "READY", "DELIVERING", "DELIVERED", "COMPLETED"}
 FAULTS = {
     "asaas": {"webhook_duplicate_rate": 0.3, "webhook_reorder_rate": 0.3},
@@ -90,147 +85,18 @@ EXPECTED_EVENTS = {
 }
 
 
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(STRIPPED_PREFIXES)}
+# The sandbox process, the hub that calls it, the retrying admin client and the checks' record
+# are shared with tests/crash/kiosk_crash_test.py: they live in tests/hub.py.
+HarnessError = hubmod.HarnessError
+Sandbox = hubmod.Sandbox
+ChaosHub = hubmod.SandboxedHub
+Checks = hubmod.Checks
+clean_env = hubmod.clean_env
+sample = hubmod.sample
 
 
-class HarnessError(RuntimeError):
-    """The test could not do what it needed (setup, or the clock ran out): exit 2."""
-
-
-# ---------------------------------------------------------------------------- processes
-
-class Sandbox:
-    """`ponte sandbox` on a free loopback port, sending webhooks to the hub's base URL."""
-
-    def __init__(self, hub_url: str, log_dir: str, seed: int):
-        self.port = hubmod.free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = os.path.join(log_dir, "sandbox.log")
-        self._log = open(self.log_path, "wb")
-        cmd = [hubmod.ponte_bin(), "sandbox", "--port", str(self.port), "--webhook-url", hub_url, "--seed", str(seed)]
-        self.proc = subprocess.Popen(cmd, env=clean_env(), stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=log_dir)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(self.base + "/_sandbox", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise HarnessError(f"ponte sandbox did not start (exit {self.proc.poll()}); see {self.log_path}")
-            time.sleep(0.1)
-        self.local = threading.local()
-
-    @property
-    def http(self) -> requests.Session:
-        """A keep-alive session of the calling thread's own."""
-        session = getattr(self.local, "session", None)
-        if session is None:
-            session = self.local.session = requests.Session()
-        return session
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        """GET with retries: the Twilio simulator fails 10 % of its calls on purpose."""
-        for _ in range(50):
-            response = self.http.get(self.base + path, timeout=30, **kwargs)
-            if response.status_code < 500:
-                return response
-            time.sleep(0.05)
-        raise HarnessError(f"GET {path}: still {response.status_code} after 50 tries")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
-class ChaosHub(hubmod.Hub):
-    """`ponte serve` calling the separate sandbox; nothing else configured."""
-
-    def __init__(self, database_url: str, sandbox_url: str, port: int, log_dir: str):
-        super().__init__(database_url, {"PONTE_JWT_SECRET": secrets.token_hex(32)}, port=port, log_dir=log_dir)
-        self.sandbox_url = sandbox_url
-
-    def env(self) -> dict[str, str]:
-        env = clean_env()
-        env.update(self.secrets)
-        env["PONTE_PUBLIC_URL"] = self.base_url
-        env["PONTE_SANDBOX_URL"] = self.sandbox_url
-        return env
-
-
-# ---------------------------------------------------------------------------- the hub's API
-
-class Api:
-    """The hub's admin API with one keep-alive session per thread. `call` retries while the hub
-    is down (connection refused or reset by the kill) and on 5xx, up to a deadline; 5xx answers
-    are counted, since a killed hub drops connections and never answers 500."""
-
-    def __init__(self, base: str, token: str, deadline: float):
-        self.base = base + "/api/v1"
-        self.token = token
-        self.deadline = deadline
-        self.local = threading.local()
-        self.lock = threading.Lock()
-        self.requests = 0
-        self.connection_errors = 0
-        self.server_errors: list[str] = []
-
-    def session(self) -> requests.Session:
-        s = getattr(self.local, "session", None)
-        if s is None:
-            s = self.local.session = requests.Session()
-            s.headers["Authorization"] = f"Bearer {self.token}"
-        return s
-
-    def call(self, method: str, path: str, body=None, headers=None, params=None) -> requests.Response:
-        """The first answer below 500; its `tries` says how many requests it took."""
-        tries = 0
-        while True:
-            tries += 1
-            with self.lock:
-                self.requests += 1
-            if time.monotonic() > self.deadline:
-                raise HarnessError(f"{method} {path}: the hub did not answer before the test's deadline")
-            try:
-                response = self.session().request(method, self.base + path, json=body, headers=headers,
-                                                  params=params, timeout=15)
-            except requests.RequestException:
-                with self.lock:
-                    self.connection_errors += 1
-                self.local.session = None
-                time.sleep(0.2)
-                continue
-            if response.status_code >= 500:
-                with self.lock:
-                    self.server_errors.append(f"{method} {path} -> {response.status_code} {response.text[:200]!r}")
-                time.sleep(0.2)
-                continue
-            response.tries = tries
-            return response
-
-    def ok(self, method: str, path: str, body=None, params=None, statuses=(200, 201)) -> dict:
-        response = self.call(method, path, body=body, params=params)
-        if response.status_code not in statuses:
-            raise HarnessError(f"{method} {path} -> {response.status_code} {response.text[:300]!r}")
-        return response.json()
-
-    def pages(self, path: str, params: dict) -> list[dict]:
-        rows, cursor = [], None
-        for _ in range(1000):
-            page = self.ok("GET", path, params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})})
-            rows.extend(page["data"])
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return rows
-        raise HarnessError(f"GET {path}: pagination did not end")
+class Api(hubmod.Api):
+    """tests/hub.py's retrying admin client, plus the store streams."""
 
     def events(self, store_id: str) -> list[dict]:
         events, after = [], 0
@@ -562,24 +428,9 @@ def wait_settled(api: Api, stores: dict[str, dict], tasks: list[Task],
 
 # ---------------------------------------------------------------------------- the checks
 
-class Checks:
-    def __init__(self):
-        self.violations: list[str] = []
-        self.numbers: dict[str, object] = {}
-
-    def expect(self, ok: bool, message: str) -> bool:
-        if not ok:
-            self.violations.append(message)
-        return ok
-
-
 def seconds_between(start: str, end: str) -> float:
     parse = lambda text: datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
     return (parse(end) - parse(start)).total_seconds()
-
-
-def sample(items, n: int = 3) -> list:
-    return list(items)[:n]
 
 
 def check_orders(c: Checks, tasks: list[Task], orders: list[dict], details: dict[str, dict]) -> None:
@@ -804,20 +655,6 @@ def twilio_messages(sandbox: Sandbox) -> list[dict]:
         page += 1
 
 
-def asaas_payments(sandbox: Sandbox) -> list[dict]:
-    payments, offset = [], 0
-    while True:
-        response = sandbox.get("/asaas/v3/payments", params={"offset": offset, "limit": 100},
-                               headers={"access_token": ASAAS_API_KEY})
-        if response.status_code != 200:
-            raise HarnessError(f"Asaas payments: {response.status_code} {response.text[:200]!r}")
-        body = response.json()
-        payments.extend(body["data"])
-        if not body["hasMore"]:
-            return payments
-        offset += len(body["data"])
-
-
 def fetch_details(api: Api, ids: list[str], threads: int = 6) -> dict[str, dict]:
     out: dict[str, dict] = {}
     lock = threading.Lock()
@@ -865,13 +702,6 @@ def setup_stores(api: Api, run: str, a_stores: int) -> dict[str, dict]:
         stores[name] = {"id": store["id"], "client_id": client["id"], "ifood_merchant_id": merchant,
                         "policy": name[0]}
     return stores
-
-
-def set_faults(sandbox: Sandbox) -> None:
-    for provider, settings in FAULTS.items():
-        response = sandbox.http.put(f"{sandbox.base}/_sandbox/faults/{provider}", json=settings, timeout=10)
-        if response.status_code != 200:
-            raise HarnessError(f"setting {provider} faults: {response.status_code} {response.text[:200]!r}")
 
 
 def print_summary(s: dict, violations: list[str]) -> None:
@@ -939,7 +769,7 @@ def main() -> int:
         api = Api(hub.base_url, hub.token("admin", ("--ttl", "1h")), started + args.deadline)
         run = secrets.token_hex(3)
         stores = setup_stores(api, run, args.a_stores)
-        set_faults(sandbox)
+        sandbox.set_faults(FAULTS)
 
         tasks = plan(args.orders, args.seed, args.a_stores)
         rng = random.Random(args.seed)
@@ -1003,7 +833,7 @@ def main() -> int:
         events = {name: api.events(store["id"]) for name, store in stores.items()}
         dead = api.pages("/jobs", {"status": "dead"})
         failed_webhooks = api.pages("/webhooks", {"status": "failed"})
-        payments = asaas_payments(sandbox)
+        payments = sandbox.asaas_payments()
         ledger = sandbox.get("/_sandbox/ledger").json()
         messages = twilio_messages(sandbox)
         overview = sandbox.get("/_sandbox").json()

@@ -29,7 +29,7 @@ DIR/connections.jsonl. It stops after --max-seconds (600), --max-connections, or
     decode.py [FILE|-] [--profile epson-tm-t20iii|PATH.yaml] [--tokens] [--png OUT.png]
     decode.py --listen PORT --out DIR [--status online|offline|cover-open|paper-out|
               paper-near-end|silent] [--status-byte N=HH ...] [--drop-every N]
-              [--idle-timeout S] [--max-seconds S] [--max-connections N]
+              [--idle-timeout S] [--max-seconds S] [--max-connections N] [--no-scan-qr]
 """
 
 from __future__ import annotations
@@ -578,7 +578,7 @@ class Listener:
         os.replace(tmp, path)
         summary: dict[str, Any] = {}
         try:
-            decoder = Decoder(self.profile)
+            decoder = Decoder(self.profile, scan_qr=not self.args.no_scan_qr)
             decoder.feed(bytes(data))
             decoded = decoder.finish()
             jtmp = self.out / f"job-{n}.json.tmp"
@@ -602,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="emupos printer profile name or YAML path (ESC t numbering)")
     parser.add_argument("--tokens", action="store_true", help="include emupos' token dump")
     parser.add_argument("--no-scan-qr", action="store_true",
-                        help="skip reading the rendered QR codes back with OpenCV (qr_scanned)")
+                        help="skip reading the rendered QR codes back with OpenCV (qr_scanned); with "
+                             "--listen too (about 0.15 s of CPU per job saved)")
     parser.add_argument("--png", help="write the rendered receipt(s) as PNG (receipt 2+ get -2, -3...)")
     parser.add_argument("--listen", type=int, metavar="PORT", help="act as a printer on 127.0.0.1:PORT (0: any)")
     parser.add_argument("--out", help="with --listen: directory for job-N.bin, job-N.json, connections.jsonl")

@@ -95,6 +95,11 @@ public struct JSONSchema: Sendable, Equatable {
         JSONSchema(["$ref": .string("#/components/schemas/\(name)")])
     }
 
+    /// A page of a list of the component schema `item` (`Page`): `{"data": [...], "next_cursor"}`.
+    public static func page(of item: String) -> JSONSchema {
+        .object(["data": .array(.ref(item)), "next_cursor": JSONSchema.string().nullable])
+    }
+
     // MARK: Modifiers
 
     /// Also admits `null`.

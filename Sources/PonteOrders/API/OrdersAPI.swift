@@ -28,7 +28,7 @@ struct OrdersAPI: Sendable {
                     """,
                 tags: tags
             )
-            .header("Idempotency-Key", .string(minLength: 1, maxLength: 200), "Makes a retry return the same order")
+            .header("Idempotency-Key", IdempotencyKey.schema, "Makes a retry return the same order")
             .body(
                 .object([
                     "client_id": .string(), "store_id": .string(),
@@ -78,7 +78,7 @@ struct OrdersAPI: Sendable {
                 .query("payment_status", .oneOf(PaymentStatus.allCases.map(\.rawValue)), "Only orders whose payment is in this status")
                 .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
                 .query("cursor", .string(), "The previous page's next_cursor")
-                .response(200, OrdersSchemas.page("Order"), "A page of orders")
+                .response(200, JSONSchema.page(of: "Order"), "A page of orders")
                 .errors(400, "INVALID_QUERY").errors(404, "STORE_NOT_FOUND"),
             access: .authenticated, list
         )
@@ -167,7 +167,7 @@ struct OrdersAPI: Sendable {
 
     @Sendable func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let access = try OrdersAccess(context)
-        let key = try idempotencyKey(request)
+        let key = try IdempotencyKey.read(request)
         let body = try await request.body.collect(upTo: 256 * 1024)
         let input = try APIJSON.decodeBody(NewOrder.self, from: body)
         let requestHash = StoreKeys.sha256(Data(body.readableBytesView))
@@ -262,14 +262,6 @@ struct OrdersAPI: Sendable {
             (order, created) = try await attempt()
         }
         return try .json(encoding: order, status: created ? .created : .ok)
-    }
-
-    private func idempotencyKey(_ request: Request) throws -> String? {
-        guard let value = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
-        guard (1...200).contains(value.count), value.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
-            throw APIError.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 printable ASCII characters without spaces")
-        }
-        return value
     }
 
     static func source(_ text: String?) throws -> OrderSource {

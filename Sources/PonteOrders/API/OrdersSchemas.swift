@@ -107,8 +107,4 @@ enum OrdersSchemas {
             ])
         )
     }
-
-    static func page(_ item: String) -> JSONSchema {
-        .object(["data": .array(.ref(item)), "next_cursor": JSONSchema.string().nullable])
-    }
 }

@@ -25,7 +25,7 @@ struct StoresAPI: Sendable {
             APIOperation("listClients", "Clients, newest first", tags: tags)
                 .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
                 .query("cursor", .string(), "The previous page's next_cursor")
-                .response(200, OrdersSchemas.page("Client"), "A page of clients")
+                .response(200, JSONSchema.page(of: "Client"), "A page of clients")
                 .errors(400, "INVALID_QUERY"),
             listClients
         )
@@ -63,7 +63,7 @@ struct StoresAPI: Sendable {
             APIOperation("listStores", "The client's stores, newest first", tags: tags)
                 .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
                 .query("cursor", .string(), "The previous page's next_cursor")
-                .response(200, OrdersSchemas.page("Store"), "A page of stores")
+                .response(200, JSONSchema.page(of: "Store"), "A page of stores")
                 .errors(400, "INVALID_QUERY").errors(404, "CLIENT_NOT_FOUND"),
             listStores
         )

@@ -1,3 +1,4 @@
+import PonteCore
 /// The WhatsApp messages a customer gets about an order, in Portuguese as seed 003 writes
 /// them, and the filling of their placeholders.
 ///

@@ -81,6 +81,13 @@ public struct AsaasClient: Sendable {
         try await send("DELETE", "/v3/payments/\(OutboundRequest.pathSegment(id))", operation: "payments.delete", safe: true)
     }
 
+    /// Confirms a payment as if the payer had paid: Asaas's sandbox only
+    /// (`POST /v3/sandbox/payment/{id}/confirm`), for self-tests. Production Asaas has no such route.
+    public func sandboxConfirmPayment(id: String) async throws -> AsaasPayment {
+        try await send(
+            "POST", "/v3/sandbox/payment/\(OutboundRequest.pathSegment(id))/confirm", operation: "sandbox.payment.confirm", safe: false)
+    }
+
     // MARK: - Refunds
 
     /// Refunds `valueMinorUnits` centavos of a payment (nil refunds all of it), once per key.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PonteOrders
+@testable import PonteCore
 
 /// `BRL.format`: reais as customers read them.
 @Suite struct BRLTests {

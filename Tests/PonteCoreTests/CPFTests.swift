@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PonteOrders
+@testable import PonteCore
 
 /// `CPF`: shape, check digits, repeated digits.
 @Suite struct CPFTests {
