@@ -14,14 +14,18 @@ import Synchronization
 public struct KioskModule: HubModule {
     public let name = "kiosk"
     let ticketFault: TicketFault?
+    let production: Bool?
 
     public init() {
         ticketFault = nil
+        production = nil
     }
 
-    /// For tests: ticket creation fails while `ticketFault` says so.
-    public init(ticketFault: TicketFault) {
+    /// For tests: ticket creation fails while `ticketFault` says so; `production` stands for
+    /// `PONTE_ENV=production` when not nil.
+    public init(ticketFault: TicketFault? = nil, production: Bool?) {
         self.ticketFault = ticketFault
+        self.production = production
     }
 
     public var migrations: [Migration] { KioskSchema.migrations }
@@ -40,7 +44,7 @@ public struct KioskModule: HubModule {
 
         KioskSchemas.add(to: &module.routes)
         LocationsAPI(context: context).addRoutes(to: &module.routes)
-        SessionsAPI(context: context, payments: payments, production: environment["PONTE_ENV"] == "production")
+        SessionsAPI(context: context, payments: payments, production: production ?? (environment["PONTE_ENV"] == "production"))
             .addRoutes(to: &module.routes)
         TicketsAPI(context: context).addRoutes(to: &module.routes)
         var pages = APIRoutes(prefix: "")

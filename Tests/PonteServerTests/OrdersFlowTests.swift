@@ -13,7 +13,7 @@ import Testing
 @Suite struct OrdersFlowTests {
     @Test(arguments: HubDatabase.available)
     func storesTheirPolicyAndTheirKeys(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore()
             let path = "/api/v1/clients/\(client)/stores/\(store)"
             #expect(try await hub.object(.get, path)["time_zone"] as? String == "America/Sao_Paulo")
@@ -69,10 +69,10 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func refusedOrdersChangeNothingAndRetriesReturnTheSameOrder(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore(config: #"{"accepted_payment_methods": ["PIX", "CASH"], "minimum_order_value": 2000}"#)
             let order = { (method: String, changes: [String: Any]) in
-                OrdersHarness.orderJSON(client: client, store: store, method: method, changes: changes)
+                HubHarness.orderJSON(client: client, store: store, method: method, changes: changes)
             }
             let water = { (quantity: Int, price: Int) -> [[String: Any]] in [["item_id": "a", "name": "Água", "quantity": quantity, "unit_price": price]] }
             let cases: [(String, HTTPResponse.Status, String)] = [
@@ -111,7 +111,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func theStoreIsClosedInItsOwnTimeZone(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let client = try await hub.object(.post, "/api/v1/clients", json: #"{"name": "Bar"}"#)["id"] as! String
             // Open 18:00–02:00 São Paulo time; the clock is 12:06 there (15:06 UTC).
             let store = try await hub.object(
@@ -119,7 +119,7 @@ import Testing
                 json: #"{"name": "Noite", "time_zone": "America/Sao_Paulo", "operating_hours": {"sun": [["18:00", "02:00"]]}}"#)["id"] as! String
             try await hub.object(.put, "/api/v1/clients/\(client)/stores/\(store)/order-config", json: #"{"operating_hours_check": true}"#)
             expectError(
-                try await hub.call(.post, "/api/v1/orders", json: OrdersHarness.orderJSON(client: client, store: store, method: "CASH")),
+                try await hub.call(.post, "/api/v1/orders", json: HubHarness.orderJSON(client: client, store: store, method: "CASH")),
                 .unprocessableContent, "STORE_CLOSED")
             hub.clock.advance(by: .seconds(7 * 3600))  // 19:06 in São Paulo
             _ = try await hub.createOrder(client: client, store: store, method: "CASH")
@@ -128,7 +128,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func aCashOrderReachesTheStoreAndMovesThroughTheStateMachine(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore()
             let order = try await hub.createOrder(client: client, store: store, method: "CASH")
             let id = try #require(order["id"] as? String)
@@ -169,7 +169,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func aPixOrderIsChargedOnceReachesTheStoreWhenPaidAndIsRefundedAtItsDeadline(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore(
                 config: #"{"requires_confirmation": true, "refund_unconfirmed_orders": true, "refund_timeout": 15}"#)
             let created = try await hub.createOrder(client: client, store: store, method: "PIX")
@@ -232,7 +232,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func theStoresSilenceConfirmsAndAnUnpaidOrderIsCancelledWhenItsChargeExpires(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore(
                 config: #"{"requires_confirmation": true, "auto_confirmation_timeout": 5, "refund_unconfirmed_orders": true, "refund_timeout": 20}"#)
             let cash = try #require(try await hub.createOrder(client: client, store: store, method: "CASH")["id"] as? String)
@@ -258,7 +258,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func duplicatedAndLatePaymentWebhooksHaveTheirEffectOnce(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore()
             let id = try #require(try await hub.createOrder(client: client, store: store, method: "PIX")["id"] as? String)
             try await hub.run()
@@ -278,7 +278,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func iFoodOrdersAreStoredOnceAndTheStoresActionsGoBackToIFood(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (_, store) = try await hub.makeStore(extra: #", "ifood_merchant_id": "merchant-centro""#)
             let ifoodID = try await hub.placeIFoodOrder(merchant: "merchant-centro")
             try await hub.run()
@@ -313,7 +313,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func anIFoodOrderTheStoreLeavesUnconfirmedIsCancelledByIFood(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (_, store) = try await hub.makeStore(
                 config: #"{"requires_confirmation": true, "refund_unconfirmed_orders": false}"#, extra: #", "ifood_merchant_id": "merchant-noite""#)
             _ = try await hub.placeIFoodOrder(merchant: "merchant-noite", orderType: "TAKEOUT")
@@ -331,7 +331,7 @@ import Testing
 
     @Test(arguments: HubDatabase.available)
     func aPaidCardOrderCancelledByTheStoreIsRefundedAndAFailedRefundStaysVisible(backend: HubDatabase) async throws {
-        try await withOrdersHarness(backend) { hub in
+        try await withHubHarness(backend) { hub in
             let (client, store) = try await hub.makeStore(
                 config: #"{"notification_templates": {"CONFIRMED": "Pedido {order_id} confirmado: {total}, chega {delivery_time}."}}"#)
             let id = try #require(

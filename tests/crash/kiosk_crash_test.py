@@ -578,8 +578,8 @@ def percentiles(values: list[float]) -> dict | None:
     if not values:
         return None
     values = sorted(values)
-    return {"p50": round(values[len(values) // 2], 2), "p95": round(values[int(len(values) * 0.95)], 2),
-            "max": round(values[-1], 2)}
+    return {"p50": round(values[len(values) // 2], 2) + 0.0, "p95": round(values[int(len(values) * 0.95)], 2) + 0.0,
+            "max": round(values[-1], 2) + 0.0}
 
 
 def check_sessions(c: Checks, tasks: list[Task], locations: list[dict], sessions: dict[str, dict],

@@ -39,13 +39,33 @@ struct DisplayPage: Sendable {
 
     @Sendable func page(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let location = try await LocationsAPI.location(context, on: self.context.database)
-        let head = try await self.context.streams.read(Location.displayStreamName(location.id), after: 0, limit: 1).lastSeq
-        let called = try await KioskStorage.recentlyCalled(locationID: location.id, limit: Self.recent, on: self.context.database)
-        let calls = called.map { DisplayCall(ticketNumber: $0.ticketNumber, desk: $0.desk ?? "", at: $0.calledAt ?? $0.updatedAt, recall: false) }
-        let html = Self.html(location: location, calls: calls, after: head)
+        let calls = try await recentCalls(Location.displayStreamName(location.id))
+        let html = Self.html(location: location, calls: calls.calls, after: calls.head)
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The last calls of the display's stream, newest first, one per ticket; and the stream's
+    /// head, where the page's live updates start.
+    private func recentCalls(_ stream: String) async throws -> (calls: [DisplayCall], head: Int64) {
+        let head = try await context.streams.read(stream, after: 0, limit: 1).lastSeq
+        let window = Int64(Self.recent * 4)
+        let tail: StreamRead
+        do {
+            tail = try await context.streams.read(stream, after: max(0, head - window), limit: Int(window))
+        } catch let expired as StreamCursorExpired {  // older calls are gone: read what is kept
+            tail = try await context.streams.read(stream, after: expired.oldestAvailable - 1, limit: Int(window))
+        }
+        var calls: [DisplayCall] = []
+        for event in tail.events.reversed() {
+            guard let call = try? JSONDecoder().decode(DisplayCall.self, from: Data(event.data.utf8)),
+                !calls.contains(where: { $0.ticketNumber == call.ticketNumber })
+            else { continue }
+            calls.append(call)
+            if calls.count == Self.recent { break }
+        }
+        return (calls, max(head, tail.lastSeq))
     }
 
     static func escape(_ text: String) -> String {

@@ -23,7 +23,7 @@ struct IntegrationAPI: Sendable {
                 tags: tags
             )
             .query("from", .timestamp(), "Sessions opened from (default: 24 hours ago)")
-            .query("to", .timestamp(), "Sessions opened before (default: now)")
+            .query("to", .timestamp(), "Sessions opened until (default: now)")
             .response(
                 200,
                 .object([

@@ -123,7 +123,7 @@ struct SessionPayments: Sendable {
     ) async throws {
         guard var session = try await lock(sessionID: sessionID, transactionID: transactionID, in: unit) else { return }
         let now = KioskStorage.timestamp(unit.now)
-        if session.transactionID == nil { session.transactionID = transactionID }
+        if session.transactionID == nil, !transactionID.isEmpty { session.transactionID = transactionID }
         switch news {
         case .paid:
             switch session.status {
@@ -177,7 +177,7 @@ struct SessionPayments: Sendable {
             session.statusHistory.append(SessionStatusChange(status: .paid, at: now, reason: reason))
             _ = try await unit.cancelPendingJobs(uniqueKeys: [expireKey(session.id)])
         }
-        if session.transactionID == nil { session.transactionID = transactionID }
+        if session.transactionID == nil, !transactionID.isEmpty { session.transactionID = transactionID }
         session.ticketError =
             "the ticket could not be made: \(error.error)"
             + (error.final ? " (gave up after \(error.attempt) attempts; replay the webhook to try again)" : "; retrying")
@@ -187,19 +187,33 @@ struct SessionPayments: Sendable {
 
     // MARK: Expiry and refunds
 
-    /// A session still unpaid at its `expires_at` expires; its charge is deleted at Asaas so it
-    /// can no longer be paid (a payment that gets through anyway is refunded).
+    /// A session still unpaid at its `expires_at` expires, and its charge is deleted at Asaas
+    /// so it can no longer be paid. A charge Asaas already shows paid (its webhook is late)
+    /// makes the ticket instead: the customer paid in time. A payment that gets through
+    /// after the session expired is refunded.
     func expire(_ reference: SessionReference, job: JobContext) async throws {
         guard let session = try await KioskStorage.session(reference.sessionID, on: context.database), session.status == .pending else { return }
+        var paidAtAsaas = false
         if let transactionID = session.transactionID, let asaas = context.providers.asaas {
             do {
-                _ = try await asaas.deletePayment(id: transactionID)
+                let payment = try await asaas.retrievePayment(id: transactionID)
+                paidAtAsaas = ["RECEIVED", "CONFIRMED", "RECEIVED_IN_CASH"].contains(payment.status ?? "")
+                if !paidAtAsaas { _ = try await asaas.deletePayment(id: transactionID) }
             } catch {
-                job.logger.warning("could not delete the expired session's charge", metadata: ["session_id": "\(session.id)", "error": "\(error)"])
+                job.logger.warning(
+                    "could not check or delete the expired session's charge; a payment that still arrives will be refunded",
+                    metadata: ["session_id": "\(session.id)", "error": "\(error)"])
             }
         }
-        job.onSuccess { unit in
-            try await Self.apply(.expired, reason: "not paid within the session's window", sessionID: reference.sessionID, transactionID: "", in: unit)
+        let fault = ticketFault
+        job.onSuccess { [paidAtAsaas] unit in
+            if paidAtAsaas {
+                try await Self.apply(
+                    .paid, reason: "Asaas shows the charge paid (its webhook had not arrived) when the session expired",
+                    sessionID: reference.sessionID, transactionID: "", fault: fault, in: unit)
+            } else {
+                try await Self.apply(.expired, reason: "not paid within the session's window", sessionID: reference.sessionID, transactionID: "", in: unit)
+            }
         }
     }
 

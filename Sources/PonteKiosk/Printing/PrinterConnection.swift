@@ -38,6 +38,8 @@ enum PrinterConnection {
             guard let path = printer.path else { throw PrintFailure("the file printer has no path") }
             do {
                 if !FileManager.default.fileExists(atPath: path) {
+                    let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                     guard FileManager.default.createFile(atPath: path, contents: nil) else {
                         throw PrintFailure("cannot create \(path)")
                     }

@@ -57,7 +57,6 @@ enum KioskSchema {
                     ticket_prefix TEXT NOT NULL,
                     sequence INTEGER NOT NULL,
                     status TEXT NOT NULL,
-                    called_at BIGINT,
                     document TEXT NOT NULL,
                     created_at BIGINT NOT NULL,
                     updated_at BIGINT NOT NULL,
@@ -66,7 +65,6 @@ enum KioskSchema {
                 """,
                 "CREATE INDEX kiosk_tickets_by_status ON kiosk_tickets (location_id, status, id)",
                 "CREATE INDEX kiosk_tickets_by_location ON kiosk_tickets (location_id, id)",
-                "CREATE INDEX kiosk_tickets_called ON kiosk_tickets (location_id, called_at)",
             ]
         )
     ]

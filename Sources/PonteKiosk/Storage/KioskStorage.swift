@@ -226,14 +226,14 @@ enum KioskStorage {
         let ticketed: Int64?
     }
 
-    /// Counts of the sessions created in [from, to).
+    /// Counts of the sessions created in [from, to].
     static func summary(from: Int64, to: Int64, on database: any StoreDatabase) async throws -> Summary {
         let rows = try await database.read(
             """
             SELECT COUNT(*) AS total,
                 CAST(SUM(CASE WHEN status = 'PAID' THEN 1 ELSE 0 END) AS BIGINT) AS paid,
                 CAST(SUM(CASE WHEN status = 'PAID' AND ticket_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS ticketed
-            FROM kiosk_sessions WHERE created_at >= ? AND created_at < ?
+            FROM kiosk_sessions WHERE created_at >= ? AND created_at <= ?
             """, [.integer(from), .integer(to)])
         return try rows.first?.decode(Summary.self) ?? Summary(total: 0, paid: 0, ticketed: 0)
     }
@@ -243,13 +243,13 @@ enum KioskStorage {
         let totalMicroseconds: Int64?
     }
 
-    /// Payment → ticket times of the sessions created in [from, to) that have a ticket.
+    /// Payment → ticket times of the sessions created in [from, to] that have a ticket.
     static func integrationTime(from: Int64, to: Int64, on database: any StoreDatabase) async throws -> IntegrationTime {
         let rows = try await database.read(
             """
             SELECT COUNT(*) AS count, CAST(SUM(t.created_at - s.paid_at) AS BIGINT) AS total_microseconds
             FROM kiosk_sessions s JOIN kiosk_tickets t ON t.session_id = s.id
-            WHERE s.created_at >= ? AND s.created_at < ? AND s.paid_at IS NOT NULL
+            WHERE s.created_at >= ? AND s.created_at <= ? AND s.paid_at IS NOT NULL
             """, [.integer(from), .integer(to)])
         return try rows.first?.decode(IntegrationTime.self) ?? IntegrationTime(count: 0, totalMicroseconds: nil)
     }
@@ -269,10 +269,9 @@ enum KioskStorage {
 
     static func updateTicket(_ ticket: Ticket, in unit: UnitOfWork) async throws {
         try await unit.query(
-            "UPDATE kiosk_tickets SET status = ?, called_at = ?, document = ?, updated_at = ? WHERE id = ?",
+            "UPDATE kiosk_tickets SET status = ?, document = ?, updated_at = ? WHERE id = ?",
             [
-                .text(ticket.status.rawValue), ticket.calledAt.flatMap(microseconds).map(SQLValue.integer) ?? .null,
-                .text(try json(ticket)), .integer(unit.now), .text(ticket.id),
+                .text(ticket.status.rawValue), .text(try json(ticket)), .integer(unit.now), .text(ticket.id),
             ])
     }
 
@@ -333,14 +332,6 @@ enum KioskStorage {
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY id DESC LIMIT \(limit)"
         return try await database.read(sql, binds).map { try decode(Ticket.self, try $0.decode(DocumentRow.self).document) }
-    }
-
-    /// The location's last `limit` calls, newest first (for its display panel).
-    static func recentlyCalled(locationID: String, limit: Int, on database: any StoreDatabase) async throws -> [Ticket] {
-        try await database.read(
-            "SELECT document FROM kiosk_tickets WHERE location_id = ? AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT \(limit)",
-            [.text(locationID)]
-        ).map { try decode(Ticket.self, try $0.decode(DocumentRow.self).document) }
     }
 }
 

@@ -112,7 +112,7 @@ enum EmuposDecoder {
         var description: String { message }
     }
 
-    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -131,5 +131,78 @@ enum EmuposDecoder {
             throw DecoderError(message: "\(executable) exited \(process.terminationStatus): \(String(decoding: problems, as: UTF8.self))")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A network ticket printer on loopback: `tests/escpos/decode.py --listen` (emupos), which
+/// answers `DLE EOT` status requests as a real printer does, and keeps each connection's
+/// bytes decoded as `job-N.json`. Its state (`online`, `cover-open`, `paper-out`, `offline`)
+/// can be changed while it runs.
+final class PrinterDouble: Sendable {
+    let port: Int
+    let directory: URL
+    private let process: Process
+
+    private init(port: Int, directory: URL, process: Process) {
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
+
+    /// Starts the printer; nothing here blocks a thread (tests share a small pool).
+    static func start(arguments: [String] = []) async throws -> PrinterDouble {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("printer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try EmuposDecoder.python())
+        process.arguments =
+            [EmuposDecoder.repository.appendingPathComponent("tests/escpos/decode.py").path, "--listen", "0", "--out", directory.path, "--max-seconds", "300"]
+            + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let portFile = directory.appendingPathComponent("port")
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        guard let port else {
+            process.terminate()
+            throw EmuposDecoder.DecoderError(message: "the printer double did not start listening within 10 s")
+        }
+        return PrinterDouble(port: port, directory: directory, process: process)
+    }
+
+    /// The printer's state from now on (`online`, `cover-open`, `paper-out`, `offline`, `silent`).
+    func setStatus(_ state: String) throws {
+        try Data(state.utf8).write(to: directory.appendingPathComponent("status"))
+    }
+
+    /// The print jobs received so far (connections that carried a receipt, not only status
+    /// requests), in order.
+    func jobs() throws -> [EmuposDecoder.Decoded] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasPrefix("job-") && $0.hasSuffix(".json") }
+            .sorted { Int($0.dropFirst(4).dropLast(5)) ?? 0 < Int($1.dropFirst(4).dropLast(5)) ?? 0 }
+        return try names.map { name in
+            try JSONDecoder().decode(EmuposDecoder.Decoded.self, from: Data(contentsOf: directory.appendingPathComponent(name)))
+        }.filter { !$0.lines.isEmpty || !$0.qr.isEmpty }
+    }
+
+    /// Waits (up to 5 s) until `count` jobs are in.
+    func waitForJobs(_ count: Int) async throws -> [EmuposDecoder.Decoded] {
+        for _ in 0..<100 {
+            let jobs = try jobs()
+            if jobs.count >= count { return jobs }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try jobs()
+    }
+
+    /// Kills the printer, without waiting for it.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        try? FileManager.default.removeItem(at: directory)
     }
 }

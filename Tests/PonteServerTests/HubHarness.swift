@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import PonteCore
 import PonteJobs
+import PonteKit
 import PonteSandbox
 import PonteSandboxHub
 import PonteStore
@@ -19,7 +20,7 @@ import Testing
 /// A hub with the orders module over real HTTP on loopback, beside the sandbox's simulators
 /// (whose webhooks come back to it signed), on a clock the test moves. No workers run on their
 /// own: `run()` runs the due jobs of every queue, as a worker would, until none is due.
-struct OrdersHarness {
+struct HubHarness {
     let baseURL: String
     let database: any StoreDatabase
     let sandbox: Sandbox
@@ -29,7 +30,7 @@ struct OrdersHarness {
     let queue: JobQueue
 
     static let start: Int64 = 1_750_000_000_000_000  // 2025-06-15T15:06:40Z, a Sunday: 12:06 in São Paulo
-    static let queues = ["webhooks", "orders", "notifications", "providers", "default"]
+    static let queues = ["webhooks", "orders", "kiosk", "notifications", "providers", "default"]
 
     /// Runs due jobs of every queue until none is due, letting the sandbox's webhooks arrive
     /// and be processed in between.
@@ -70,7 +71,7 @@ struct OrdersHarness {
     // MARK: HTTP
 
     func call(
-        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = OrdersHarness.adminToken, headers: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = HubHarness.adminToken, headers: HTTPFields = [:]
     ) async throws -> HubResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method.rawValue)
@@ -89,7 +90,7 @@ struct OrdersHarness {
     /// Calls and decodes a 2xx answer as a JSON object.
     @discardableResult
     func object(
-        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = OrdersHarness.adminToken, headers: HTTPFields = [:],
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = HubHarness.adminToken, headers: HTTPFields = [:],
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> [String: Any] {
         let response = try await call(method, path, json: json, token: token, headers: headers)
@@ -141,8 +142,13 @@ struct OrdersHarness {
     static let adminToken = Fixture.tokens.issue(role: "admin", now: Fixture.now, lifetime: 365 * 86_400)
 
     /// The events of the store's stream, oldest first: (type, data).
-    func streamEvents(_ store: String, token: String = OrdersHarness.adminToken) async throws -> [(type: String, data: [String: Any])] {
-        let page = try await object(.get, "/api/v1/stores/\(store)/events?after=0&limit=500", token: token)
+    func streamEvents(_ store: String, token: String = HubHarness.adminToken) async throws -> [(type: String, data: [String: Any])] {
+        try await streamEvents(path: "/api/v1/stores/\(store)/events", token: token)
+    }
+
+    /// The events of the stream served at `path`, oldest first: (type, data).
+    func streamEvents(path: String, token: String? = HubHarness.adminToken) async throws -> [(type: String, data: [String: Any])] {
+        let page = try await object(.get, "\(path)?after=0&limit=500", token: token)
         let events = try #require(page["events"] as? [[String: Any]])
         return events.map { ($0["type"] as? String ?? "", $0["data"] as? [String: Any] ?? [:]) }
     }
@@ -186,12 +192,13 @@ struct OrdersHarness {
 }
 
 /// Runs `test` with an orders harness on `backend`.
-func withOrdersHarness(
-    _ backend: HubDatabase, configure: (inout HubConfiguration) -> Void = { _ in }, _ test: @Sendable (OrdersHarness) async throws -> Void
+func withHubHarness(
+    _ backend: HubDatabase, modules: [any HubModule] = HubModules.all, configure: (inout HubConfiguration) -> Void = { _ in },
+    _ test: @Sendable (HubHarness) async throws -> Void
 ) async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
-    let clock = ManualJobClock(now: OrdersHarness.start)
+    let clock = ManualJobClock(now: HubHarness.start)
     let now: @Sendable () -> Date = { Date(timeIntervalSince1970: Double(clock.now()) / 1_000_000) }
     // The simulators' time is the hub's: a charge due "today" is today for both.
     let sandbox = Sandbox(
@@ -222,7 +229,7 @@ func withOrdersHarness(
             let prepared = preparing
             let (listening, listened) = AsyncStream.makeStream(of: Void.self)
             let app = try await buildApplication(
-                configuration: configuration, sandbox: ListeningSandbox(wrapped: SandboxHub(), listening: listened), logger: quietLogger,
+                configuration: configuration, modules: modules, sandbox: ListeningSandbox(wrapped: SandboxHub(), listening: listened), logger: quietLogger,
                 now: now, clock: clock)
             let database = try #require(app.services.first as? any StoreDatabase)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -233,10 +240,10 @@ func withOrdersHarness(
                 let baseURL = "http://127.0.0.1:\(configuration.port)"
                 sandbox.environment.webhooks.setHubBaseURL(baseURL)
                 let hub = try await HubAssembly.make(
-                    configuration: prepared, modules: HubModules.all, logger: quietLogger, now: now, database: database, clock: clock)
+                    configuration: prepared, modules: modules, logger: quietLogger, now: now, database: database, clock: clock)
                 let runner = hub.runner(logger: quietLogger, prepare: {})
                 try await test(
-                    OrdersHarness(
+                    HubHarness(
                         baseURL: baseURL, database: database, sandbox: sandbox, sandboxURL: sandboxURL, clock: clock, runner: runner,
                         queue: hub.queue))
             }
