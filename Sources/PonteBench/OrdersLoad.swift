@@ -76,7 +76,7 @@ public struct OrdersLoad: Sendable {
     }
 
     private func measure(_ client: HTTPClient) async throws -> Report {
-        let api = API(client: client, options: options)
+        let api = API(client: client, baseURL: options.baseURL, token: options.token)
         let setupStarted = ContinuousClock.now
         let clientID = try await api.call("POST", "/api/v1/clients", ["name": "Bench"])["id"] as! String
         let hours = Dictionary(uniqueKeysWithValues: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { ($0, [["00:00", "24:00"]]) })
@@ -105,136 +105,28 @@ public struct OrdersLoad: Sendable {
         let payments = try await api.waitForCharges(store: storeID, count: count)
         let setup = seconds(ContinuousClock.now - setupStarted)
 
-        let reader = StoreStreamReader(client: client, options: options, store: storeID)
-        try await reader.open()
-        let sentAt = TimesByOrder()
-        let ackedAt = TimesByOrder()
-        let failures = Counter()
-        let start = ContinuousClock.now + .milliseconds(200)
-        let interval = 1.0 / Double(options.rate)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, order) in orders.enumerated() {
-                let due = start + .seconds(Double(index) * interval)
-                try await Task.sleep(until: due, clock: .continuous)
-                guard let payment = payments[order.id] else { continue }
-                group.addTask {
-                    let body = """
-                        {"id":"evt_bench_\(order.id)","event":"PAYMENT_RECEIVED","payment":{"id":"\(payment)","externalReference":"\(order.id)","status":"RECEIVED","value":\(Double(order.total) / 100)}}
-                        """
-                    var request = HTTPClientRequest(url: options.baseURL + "/webhooks/asaas")
-                    request.method = .POST
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.headers.add(name: "asaas-access-token", value: options.asaasToken)
-                    request.body = .bytes(ByteBuffer(string: body))
-                    sentAt.set(order.id, ContinuousClock.now)
-                    do {
-                        let response = try await client.execute(request, timeout: .seconds(10))
-                        _ = try await response.body.collect(upTo: 1 << 16)
-                        if response.status == .ok { ackedAt.set(order.id, ContinuousClock.now) } else { failures.add() }
-                    } catch {
-                        failures.add()
-                    }
-                }
-            }
-            try await group.waitForAll()
+        let reader = StreamReader(
+            client: client, api: api, path: "/api/v1/stores/\(storeID)/events", eventType: "ORDER_STATUS_CHANGED"
+        ) { change in
+            change["to"] as? String == "CONFIRMED" ? change["order_id"] as? String : nil
         }
-        let sendEnded = ContinuousClock.now
+        try await reader.open()
+        let timings = try await AsaasWebhookPacer(client: client, baseURL: options.baseURL, asaasToken: options.asaasToken, rate: options.rate)
+            .send(orders.compactMap { order in payments[order.id].map { AsaasWebhookPacer.Payment(reference: order.id, paymentID: $0, centavos: order.total) } })
         let measuredIDs = orders.dropFirst(Int(Double(options.rate) * seconds(options.warmup))).map(\.id)
         try await reader.waitFor(measuredIDs, timeout: .seconds(15))
         reader.close()
-
-        let sent = sentAt.all()
-        let acked = ackedAt.all()
-        let confirmed = reader.confirmed.all()
-        var ack: [Double] = []
-        var toConfirmed: [Double] = []
-        var missing = 0
-        for id in measuredIDs {
-            guard let sentTime = sent[id] else { continue }
-            if let ackTime = acked[id] { ack.append(milliseconds(ackTime - sentTime)) }
-            if let confirmedTime = confirmed[id] { toConfirmed.append(milliseconds(confirmedTime - sentTime)) } else { missing += 1 }
-        }
-        ack.sort()
-        toConfirmed.sort()
-        let measuredStart = sent[measuredIDs.first ?? ""] ?? start
+        let latency = Latencies(ids: measuredIDs, timings: timings, effect: reader.seen.all())
         return Report(
-            rateTarget: options.rate, measured: measuredIDs.count,
-            webhooksPerSecond: Double(measuredIDs.count) / max(seconds(sendEnded - measuredStart), 0.001),
-            ackP50Milliseconds: percentile(ack, 0.50), ackP99Milliseconds: percentile(ack, 0.99),
-            confirmedP50Milliseconds: percentile(toConfirmed, 0.50), confirmedP99Milliseconds: percentile(toConfirmed, 0.99),
-            confirmedMaxMilliseconds: toConfirmed.last ?? 0, ackFailed: failures.value, missing: missing, setupSeconds: setup
+            rateTarget: options.rate, measured: measuredIDs.count, webhooksPerSecond: latency.rate,
+            ackP50Milliseconds: latency.ack(0.50), ackP99Milliseconds: latency.ack(0.99),
+            confirmedP50Milliseconds: latency.effect(0.50), confirmedP99Milliseconds: latency.effect(0.99),
+            confirmedMaxMilliseconds: latency.effectMax, ackFailed: timings.failures, missing: latency.missing, setupSeconds: setup
         )
     }
 }
 
-// MARK: Helpers
-
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-private func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
-
-private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return 0 }
-    let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
-    return (sorted[min(max(rank, 0), sorted.count - 1)] * 100).rounded() / 100
-}
-
-/// Times keyed by order id, from many tasks.
-final class TimesByOrder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [String: ContinuousClock.Instant] = [:]
-
-    func set(_ id: String, _ time: ContinuousClock.Instant) {
-        lock.lock()
-        if times[id] == nil { times[id] = time }
-        lock.unlock()
-    }
-
-    func all() -> [String: ContinuousClock.Instant] {
-        lock.lock()
-        defer { lock.unlock() }
-        return times
-    }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-}
-
-/// The hub's API, as the benchmark calls it.
-struct API: Sendable {
-    let client: HTTPClient
-    let options: OrdersLoad.Options
-
-    func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: options.baseURL + path)
-        request.method = HTTPMethod(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(options.token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        guard (200..<300).contains(Int(response.status.code)) else {
-            throw OrdersLoadError(description: "\(method) \(path) answered \(response.status.code): \(String(buffer: bytes))")
-        }
-        return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]) ?? [:]
-    }
-
+extension API {
     /// The Asaas charge of each of the store's `count` orders, once every one has its charge.
     func waitForCharges(store: String, count: Int) async throws -> [String: String] {
         let deadline = ContinuousClock.now + .seconds(300)
@@ -251,70 +143,6 @@ struct API: Sendable {
             if payments.count >= count { return payments }
             try await Task.sleep(for: .milliseconds(500))
         }
-        throw OrdersLoadError(description: "the orders' Asaas charges were not all created within 300 s")
+        throw BenchLoadError(description: "the orders' Asaas charges were not all created within 300 s")
     }
-}
-
-/// The store's stream as a POS reads it (Server-Sent Events), noting when each order's
-/// `CONFIRMED` arrives.
-final class StoreStreamReader: @unchecked Sendable {
-    let client: HTTPClient
-    let options: OrdersLoad.Options
-    let store: String
-    let confirmed = TimesByOrder()
-    private var task: Task<Void, any Error>?
-
-    init(client: HTTPClient, options: OrdersLoad.Options, store: String) {
-        self.client = client
-        self.options = options
-        self.store = store
-    }
-
-    func open() async throws {
-        let api = API(client: client, options: options)
-        let last = try await api.call("GET", "/api/v1/stores/\(store)/events?after=0&limit=1")["last_seq"] as? Int ?? 0
-        var request = HTTPClientRequest(url: options.baseURL + "/api/v1/stores/\(store)/events")
-        request.headers.add(name: "Authorization", value: "Bearer \(options.token)")
-        request.headers.add(name: "Accept", value: "text/event-stream")
-        request.headers.add(name: "Last-Event-ID", value: String(last))
-        let response = try await client.execute(request, timeout: .seconds(3600))
-        guard response.status == .ok else { throw OrdersLoadError(description: "the store stream answered \(response.status.code)") }
-        let confirmed = self.confirmed
-        task = Task {
-            var pending = ""
-            for try await chunk in response.body {
-                let now = ContinuousClock.now
-                pending += String(buffer: chunk)
-                while let end = pending.range(of: "\n\n") {
-                    let frame = pending[..<end.lowerBound]
-                    pending = String(pending[end.upperBound...])
-                    guard frame.contains("event: ORDER_STATUS_CHANGED") else { continue }
-                    for line in frame.split(separator: "\n") where line.hasPrefix("data: ") {
-                        // `data:` is the stream event; its own `data` is the status change.
-                        guard let data = line.dropFirst(6).data(using: .utf8),
-                            let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                            let change = event["data"] as? [String: Any],
-                            change["to"] as? String == "CONFIRMED", let id = change["order_id"] as? String
-                        else { continue }
-                        confirmed.set(id, now)
-                    }
-                }
-            }
-        }
-    }
-
-    func waitFor(_ ids: [String], timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let seen = confirmed.all()
-            if ids.allSatisfy({ seen[$0] != nil }) { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
-    func close() { task?.cancel() }
-}
-
-public struct OrdersLoadError: Error, CustomStringConvertible {
-    public let description: String
 }

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that anyone can rerun.",
-        subcommands: [Webhooks.self, Streams.self, Orders.self, Queue.self, QueueWorker.self]
+        subcommands: [Webhooks.self, Streams.self, Orders.self, Kiosk.self, Queue.self, QueueWorker.self]
     )
 
     struct Webhooks: AsyncParsableCommand {
@@ -76,51 +76,57 @@ struct BenchCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "The hub's base URL.")
-        var url = "http://127.0.0.1:8080"
-
-        @Option(help: "An admin bearer token (default: PONTE_BENCH_TOKEN).")
-        var token: String?
-
-        @Option(help: "The hub's ASAAS_WEBHOOK_TOKEN (default: that variable, else the sandbox's).")
-        var asaasToken: String?
-
-        @Option(help: "Payment webhooks per second.")
-        var rate = 200
-
-        @Option(help: "Seconds to measure.")
-        var duration = 10
-
-        @Option(help: "Seconds to send before measuring.")
-        var warmup = 2
-
-        func validate() throws {
-            guard rate > 0, duration > 0, warmup >= 0 else { throw ValidationError("--rate and --duration must be positive") }
-            guard token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] != nil else {
-                throw ValidationError("--token or PONTE_BENCH_TOKEN is needed: an admin token (ponte token create --role admin)")
-            }
-        }
+        @OptionGroup var payments: PaymentBenchOptions
 
         func run() async throws {
             var options = OrdersLoad.Options()
-            options.baseURL = url
-            options.token = token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] ?? ""
-            if let asaas = asaasToken ?? ProcessInfo.processInfo.environment["ASAAS_WEBHOOK_TOKEN"] { options.asaasToken = asaas }
-            options.rate = rate
-            options.duration = .seconds(duration)
-            options.warmup = .seconds(warmup)
+            options.baseURL = payments.url
+            options.token = payments.resolvedToken
+            if let asaas = payments.resolvedAsaasToken { options.asaasToken = asaas }
+            options.rate = payments.rate ?? 200
+            options.duration = .seconds(payments.duration)
+            options.warmup = .seconds(payments.warmup)
             let report = try await OrdersLoad(options: options).run()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            var problems: [String] = []
-            if report.ackFailed > 0 { problems.append("\(report.ackFailed) webhooks were not answered 200") }
-            if report.missing > 0 { problems.append("\(report.missing) orders' CONFIRMED never reached the stream") }
-            if !problems.isEmpty {
-                var standardError = FileHandle.standardError
-                print(problems.joined(separator: "; "), to: &standardError)
-                throw ExitCode.failure
-            }
+            try PaymentBenchOptions.print(report, problems: [
+                report.ackFailed > 0 ? "\(report.ackFailed) webhooks were not answered 200" : nil,
+                report.missing > 0 ? "\(report.missing) orders' CONFIRMED never reached the stream" : nil,
+            ])
+        }
+    }
+
+    struct Kiosk: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time Asaas payment webhooks to the ticket's IN_QUEUE on its location's stream (printed on a loopback printer), on a running `ponte serve --sandbox`.",
+            discussion: """
+                Starts a network ticket printer on loopback (it answers the hub's DLE EOT status requests as \
+                a printer with its cover closed and paper does), creates a location printing to it and a \
+                service, then rate × (warmup + duration) PIX payment sessions, each charged in the sandbox. \
+                Then it sends one signed PAYMENT_RECEIVED webhook per session at --rate per second and \
+                times each from its send to its acknowledgement (the plain webhook latency) and to its \
+                ticket's TICKET_STATUS_CHANGED → IN_QUEUE read on the location's Server-Sent Events \
+                stream — the ticket made, printed and confirmed by the printer — for the webhooks of the \
+                measured window. Prints one JSON line: measured, webhooks_per_second, ack_p50_ms, \
+                ack_p99_ms, in_queue_p50_ms, in_queue_p99_ms, in_queue_max_ms, ack_failed, missing, \
+                printer_connections, setup_seconds. Fails if a webhook was not answered 200 or a ticket \
+                never reached IN_QUEUE. scripts/bench-kiosk starts a hub on SQLite and runs this.
+                """
+        )
+
+        @OptionGroup var payments: PaymentBenchOptions
+
+        func run() async throws {
+            var options = KioskLoad.Options()
+            options.baseURL = payments.url
+            options.token = payments.resolvedToken
+            if let asaas = payments.resolvedAsaasToken { options.asaasToken = asaas }
+            options.rate = payments.rate ?? 100
+            options.duration = .seconds(payments.duration)
+            options.warmup = .seconds(payments.warmup)
+            let report = try await KioskLoad(options: options).run()
+            try PaymentBenchOptions.print(report, problems: [
+                report.ackFailed > 0 ? "\(report.ackFailed) webhooks were not answered 200" : nil,
+                report.missing > 0 ? "\(report.missing) tickets never reached IN_QUEUE on the stream" : nil,
+            ])
         }
     }
 
@@ -306,6 +312,50 @@ struct BenchCommand: AsyncParsableCommand {
             try await QueueBenchWorker(
                 database: database, queue: queue, concurrency: concurrency, lease: .seconds(lease), executionsLog: executionsLog
             ).run(logger: Logger(label: "ponte.bench.worker"))
+        }
+    }
+}
+
+/// The options of the payment benchmarks (orders, kiosk).
+struct PaymentBenchOptions: ParsableArguments {
+    @Option(help: "The hub's base URL.")
+    var url = "http://127.0.0.1:8080"
+
+    @Option(help: "An admin bearer token (default: PONTE_BENCH_TOKEN).")
+    var token: String?
+
+    @Option(help: "The hub's ASAAS_WEBHOOK_TOKEN (default: that variable, else the sandbox's).")
+    var asaasToken: String?
+
+    @Option(help: "Payment webhooks per second (orders: 200, kiosk: 100).")
+    var rate: Int?
+
+    @Option(help: "Seconds to measure.")
+    var duration = 10
+
+    @Option(help: "Seconds to send before measuring.")
+    var warmup = 2
+
+    func validate() throws {
+        guard rate ?? 1 > 0, duration > 0, warmup >= 0 else { throw ValidationError("--rate and --duration must be positive") }
+        guard token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] != nil else {
+            throw ValidationError("--token or PONTE_BENCH_TOKEN is needed: an admin token (ponte token create --role admin)")
+        }
+    }
+
+    var resolvedToken: String { token ?? ProcessInfo.processInfo.environment["PONTE_BENCH_TOKEN"] ?? "" }
+    var resolvedAsaasToken: String? { asaasToken ?? ProcessInfo.processInfo.environment["ASAAS_WEBHOOK_TOKEN"] }
+
+    /// Prints the report as one JSON line; fails with the problems that are not nil.
+    static func print(_ report: some Encodable, problems: [String?]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        Swift.print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        let found = problems.compactMap { $0 }
+        guard found.isEmpty else {
+            var standardError = FileHandle.standardError
+            Swift.print(found.joined(separator: "; "), to: &standardError)
+            throw ExitCode.failure
         }
     }
 }

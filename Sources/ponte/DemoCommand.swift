@@ -10,7 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a business flow end to end on the sandbox and print what happened.",
-        subcommands: [OrdersDemoCommand.self]
+        subcommands: [OrdersDemoCommand.self, KioskDemoCommand.self]
     )
 }
 
@@ -34,6 +34,52 @@ struct OrdersDemoCommand: AsyncParsableCommand {
     var logLevel = "error"
 
     func run() async throws {
+        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+            let demo = OrdersDemo(hub: hub, sandbox: sandbox, token: token)
+            try await demo.waitUntilReady()
+            try await demo.run()
+        }
+    }
+}
+
+struct KioskDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiosk",
+        abstract: "Self-service kiosk on the sandbox: a customer pays by PIX and by card, each payment makes one ticket, printed (ESC/POS, to a file) and shown as text; operators call, serve and recall tickets; a duplicated webhook makes nothing twice.",
+        discussion: """
+            Starts a hub with its workers and the simulated providers in this process, on a fresh \
+            SQLite database in a temporary directory (or --database), drives the flow over HTTP as the \
+            kiosk, the paying customer and the desk operators would, and prints the timeline: the \
+            sessions, the tickets as the printer would print them, the location's stream, the \
+            integration's status and its self-test. The printer writes ESC/POS bytes to a file \
+            (--printer-file).
+            """
+    )
+
+    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
+    var database: String?
+
+    @Option(help: "Where the demo's printer writes its ESC/POS bytes (default: a new file in the temporary directory, kept, to decode or send to a real printer).")
+    var printerFile: String?
+
+    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
+    var logLevel = "error"
+
+    func run() async throws {
+        let printerFile = self.printerFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+            let demo = KioskDemo(hub: hub, sandbox: sandbox, token: token, printerFile: printerFile ?? NSTemporaryDirectory() + "/kiosk-demo-\(UUID().uuidString).prn")
+            try await demo.waitUntilReady()
+            try await demo.run()
+        }
+    }
+}
+
+/// A hub with its workers and the sandbox in this process, for a demo.
+enum DemoHub {
+    static func run(
+        database: String?, logLevel: String, _ body: @escaping @Sendable (_ hub: String, _ sandbox: String, _ token: String) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ponte-demo-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -49,14 +95,13 @@ struct OrdersDemoCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(level: logLevel)
         let app = try await buildApplication(configuration: configuration, sandbox: SandboxHub(), logger: logger)
         let token = AdminTokens(secret: Array(secret.utf8)).issue(role: "admin", now: Date(), lifetime: 3600)
-        let demo = OrdersDemo(
-            hub: "http://127.0.0.1:\(configuration.port)", sandbox: "http://127.0.0.1:\(configuration.sandboxPort)", token: token)
+        let hub = "http://127.0.0.1:\(configuration.port)"
+        let sandbox = "http://127.0.0.1:\(configuration.sandboxPort)"
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
             do {
-                try await demo.waitUntilReady()
-                try await demo.run()
+                try await body(hub, sandbox, token)
             } catch {
                 await services.triggerGracefulShutdown()
                 throw error

@@ -6,13 +6,11 @@ import PonteSandbox
 
 /// The store-orders demo: drives a hub and its sandbox over HTTP as the WhatsApp bot, the
 /// customer, iFood and the store's POS would, and prints what happens, as it happens.
-struct OrdersDemo {
+struct OrdersDemo: DemoDriver {
     let hub: String
     let sandbox: String
     let token: String
     let started = ContinuousClock.now
-
-    typealias JSON = [String: Any]
 
     // MARK: The flows
 
@@ -112,11 +110,6 @@ struct OrdersDemo {
         try await pos.read()
     }
 
-    func pay(_ payment: String) async throws {
-        _ = try await sandboxPost("/asaas/v3/sandbox/payment/\(payment)/confirm", [:], headers: ["access_token": SandboxCredentials.defaults.asaasAPIKey])
-        say("the customer pays \(payment) (in the simulated Asaas)")
-    }
-
     func waitFor(_ order: String, _ what: String, timeout: Duration = .seconds(30), _ done: (JSON) -> Bool) async throws -> JSON {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -161,67 +154,6 @@ struct OrdersDemo {
             try await Task.sleep(for: .milliseconds(100))
         }
     }
-
-    func waitUntilReady() async throws {
-        for _ in 0..<300 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: hub + "/ready"), timeout: .seconds(2)),
-                response.status == .ok
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw DemoFailure(message: "the hub did not become ready within 30 s")
-    }
-
-    // MARK: Printing
-
-    func say(_ text: String) {
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "[%6.2fs] ", seconds) + text)
-    }
-
-    func section(_ title: String) {
-        print("")
-        say("── \(title)")
-    }
-
-    // MARK: HTTP
-
-    func get(_ path: String) async throws -> JSON { try await call("GET", path, nil) }
-
-    func post(_ path: String, _ body: JSON) async throws -> JSON { try await call("POST", path, body) }
-
-    func call(_ method: String, _ path: String, _ body: JSON?, token: String? = nil) async throws -> JSON {
-        var request = HTTPClientRequest(url: hub + path)
-        request.method = HTTPMethod(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        }
-        return try await send(request, "\(method) \(path)")
-    }
-
-    func sandboxPost(_ path: String, _ body: JSON, headers: [String: String] = [:]) async throws -> JSON {
-        var request = HTTPClientRequest(url: sandbox + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        return try await send(request, "POST \(path) (sandbox)")
-    }
-
-    private func send(_ request: HTTPClientRequest, _ what: String) async throws -> JSON {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 8 << 20)
-        guard (200..<300).contains(Int(response.status.code)) else {
-            throw DemoFailure(message: "\(what) answered \(response.status.code): \(String(buffer: bytes))")
-        }
-        if bytes.readableBytes == 0 { return [:] }
-        return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? JSON) ?? [:]
-    }
 }
 
 /// Reads the store's stream as its POS does, with the store's key, and prints what is new.
@@ -260,7 +192,3 @@ final class POSReader: @unchecked Sendable {
     }
 }
 
-struct DemoFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}

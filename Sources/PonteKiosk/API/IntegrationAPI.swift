@@ -63,7 +63,7 @@ struct IntegrationAPI: Sendable {
                     "ticket_number": JSONSchema.string().optional, "printer_file": .string(), "total_ms": .number(),
                     "steps": .array(.object(["step": .string(), "ok": .boolean(), "ms": .number(), "detail": .string()])),
                 ]), "What each step did")
-            .errors(403, "FORBIDDEN").errors(503, "UNAVAILABLE"),
+            .errors(403, "FORBIDDEN").errors(409, "PAYMENT_PROVIDER_NOT_CONFIGURED"),
             access: .admin, test)
         routes.post(
             "payment-sessions/webhook/simulate",
@@ -241,8 +241,8 @@ struct IntegrationAPI: Sendable {
             throw APIError.forbidden("the integration self-test pays a charge in Asaas's sandbox; it is off in production (PONTE_ENV=production)")
         }
         let asaas = try sessions.payments.asaas()
-        let printerFile = (self.context.environment["PONTE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory())
-            + "/kiosk-integration-test.prn"
+        let directory = self.context.environment["PONTE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory()
+        let printerFile = URL(fileURLWithPath: directory).appendingPathComponent("kiosk-integration-test.prn").path
         let started = ContinuousClock.now
         var steps: [Step] = []
         var sessionID: String?

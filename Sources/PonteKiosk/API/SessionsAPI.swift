@@ -42,7 +42,7 @@ struct SessionsAPI: Sendable {
             .response(200, .ref("PaymentSession"), "The session this Idempotency-Key opened before")
             .errors(400, "INVALID_JSON", "INVALID_FIELD", "CPF_INVALID", "INVALID_IDEMPOTENCY_KEY")
             .errors(404, "SERVICE_NOT_FOUND")
-            .errors(409, "IDEMPOTENCY_KEY_REUSED", "SERVICE_INACTIVE")
+            .errors(409, "IDEMPOTENCY_KEY_REUSED", "SERVICE_INACTIVE", "PAYMENT_PROVIDER_NOT_CONFIGURED")
             .errors(422, "PAYMENT_REFUSED_BY_PROVIDER")
             .errors(502, "PAYMENT_PROVIDER_UNAVAILABLE"),
             access: .authenticated, create)
@@ -85,6 +85,7 @@ struct SessionsAPI: Sendable {
     /// Opens the session (or finds the one `idempotencyKey` opened) and makes sure it has its
     /// charge; `created` is false for a session found by its key.
     func open(_ input: NewSession, idempotencyKey key: String?, requestHash: String?) async throws -> (PaymentSession, created: Bool) {
+        _ = try payments.asaas()  // before anything is stored
         let name = input.customerName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else {
             throw APIError.badRequest("INVALID_FIELD", "customer_name must be 1 to 200 characters", details: .object(["field": "customer_name"]))

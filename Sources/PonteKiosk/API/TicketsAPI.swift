@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import PonteCore
 import PonteJobs
 import PonteKit
@@ -27,6 +29,12 @@ struct TicketsAPI: Sendable {
             APIOperation("getTicket", "A ticket, with its history and print attempts", tags: tags)
                 .response(200, .ref("Ticket"), "The ticket").errors(404, "TICKET_NOT_FOUND"),
             access: .authenticated, get)
+        routes.get(
+            "tickets/{ticket_id}/slip",
+            APIOperation("getTicketSlip", "The ticket's printed slip as text (what the ESC/POS job prints)", tags: tags)
+                .response(200, .string("The slip, 32 columns"), "The slip", contentType: "text/plain")
+                .errors(404, "TICKET_NOT_FOUND"),
+            access: .authenticated, slip)
         routes.post(
             "tickets/{ticket_id}/reprint",
             APIOperation(
@@ -112,6 +120,16 @@ struct TicketsAPI: Sendable {
         let id = try context.parameters.require("ticket_id")
         guard let ticket = try await KioskStorage.ticket(id, on: self.context.database) else { throw Self.ticketNotFound(id) }
         return try .json(encoding: ticket)
+    }
+
+    @Sendable func slip(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        try KioskAccess.check(context)
+        let id = try context.parameters.require("ticket_id")
+        guard let ticket = try await KioskStorage.ticket(id, on: self.context.database),
+            let location = try await KioskStorage.location(ticket.locationID, on: self.context.database)
+        else { throw Self.ticketNotFound(id) }
+        let text = TicketLayout.text(TicketLayout.slip(ticket, location: location)) + "\n"
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func ticketNotFound(_ id: String) -> APIError { .notFound("TICKET_NOT_FOUND", "there is no ticket '\(id)'") }

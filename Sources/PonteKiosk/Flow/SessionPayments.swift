@@ -26,7 +26,8 @@ struct SessionPayments: Sendable {
 
     func asaas() throws -> AsaasClient {
         guard let asaas = context.providers.asaas else {
-            throw APIError.unavailable("Asaas has no API key (ASAAS_API_KEY): the kiosk cannot charge; set it, or run with --sandbox")
+            throw APIError.conflict(
+                "PAYMENT_PROVIDER_NOT_CONFIGURED", "Asaas has no API key (ASAAS_API_KEY): the kiosk cannot charge; set it, or run with --sandbox")
         }
         return asaas
     }
