@@ -119,7 +119,7 @@ enum EmuposDecoder {
         let output = Pipe()
         // Standard error goes to a file, so a chatty process never blocks on a full pipe.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("escpos-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errorFile)

@@ -122,7 +122,8 @@ enum PrinterConnection {
         let requests = PrinterStatus.requests.flatMap { $0 }
         try await write(requests, to: channel, received: received, timeout: timeout, host: host, port: port)
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
+            let seen = received.version
             let answers = received.bytes(from: start)
             if answers.count >= PrinterStatus.requests.count {
                 guard let status = PrinterStatus(answers: Array(answers.prefix(PrinterStatus.requests.count))) else {
@@ -133,25 +134,69 @@ enum PrinterConnection {
             if let reason = received.closeReason {
                 throw PrintFailure("the printer at \(host):\(port) closed the connection: \(reason)")
             }
-            try await Task.sleep(for: .milliseconds(1))
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            await received.waitForChange(after: seen, timeout: left)
         }
-        return nil
     }
 
-    /// The bytes a printer sends back, and how its connection ended.
+    /// The bytes a printer sends back, and how its connection ended; a reader waits for the
+    /// next change instead of polling.
     final class ReceivedBytes: Sendable {
         private struct State {
             var bytes: [UInt8] = []
             var closeReason: String?
+            /// Counts the changes, so a reader knows whether it has seen the latest.
+            var version = 0
+            var waiter: CheckedContinuation<Void, Never>?
         }
 
         private let state = Mutex(State())
 
-        var count: Int { state.withLock { $0.bytes.count } }
+        var version: Int { state.withLock { $0.version } }
         var closeReason: String? { state.withLock { $0.closeReason } }
         func bytes(from start: Int) -> [UInt8] { state.withLock { Array($0.bytes[min(start, $0.bytes.count)...]) } }
-        func append(_ more: [UInt8]) { state.withLock { $0.bytes += more } }
-        func close(_ reason: String) { state.withLock { if $0.closeReason == nil { $0.closeReason = reason } } }
+        var count: Int { state.withLock { $0.bytes.count } }
+
+        func append(_ more: [UInt8]) {
+            changed { $0.bytes += more }
+        }
+
+        func close(_ reason: String) {
+            changed { if $0.closeReason == nil { $0.closeReason = reason } }
+        }
+
+        private func changed(_ change: (inout State) -> Void) {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                change(&state)
+                state.version += 1
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+
+        /// Returns once something changed after `version`, or `timeout` passed.
+        func waitForChange(after version: Int, timeout: Duration) async {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        let now = self.state.withLock { state -> Bool in
+                            guard state.version == version, state.waiter == nil else { return true }
+                            state.waiter = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    self.changed { _ in }  // wakes the waiter, if it still waits
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
     }
 
     final class ReceivedBytesHandler: ChannelInboundHandler, Sendable {

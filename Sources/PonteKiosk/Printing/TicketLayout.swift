@@ -1,5 +1,6 @@
 import Foundation
 import PonteCore
+import PonteKit
 
 /// What a ticket's slip says, as ESC/POS bytes for the printer and as plain text for a
 /// screen: the location, the number large, the service, the customer's first name, the local

@@ -6,25 +6,11 @@ import PonteStore
 
 /// Reads and writes the module's rows: locations, services, payment sessions and tickets.
 /// Writes go through a unit of work; reads outside one use the database directly.
-enum KioskStorage {
+enum KioskStorage: ModuleStorage {
     static let locationIDs = SortableIDGenerator(prefix: "loc_")
     static let serviceIDs = SortableIDGenerator(prefix: "svc_")
     static let sessionIDs = SortableIDGenerator(prefix: "ps_")
     static let ticketIDs = SortableIDGenerator(prefix: "tk_")
-
-    static func date(_ microseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
-    static func timestamp(_ microseconds: Int64) -> String { Timestamps.iso8601(microseconds: microseconds) }
-
-    static func microseconds(_ timestamp: String) -> Int64? {
-        guard let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(timestamp) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-    }
-
-    static func json(_ value: some Encodable) throws -> String { try APIJSON.string(value) }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
 
     private struct DocumentRow: Decodable {
         let document: String

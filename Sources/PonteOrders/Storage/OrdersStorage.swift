@@ -7,28 +7,12 @@ import PonteStore
 /// Reads and writes the module's rows: clients, stores and their policies, store keys,
 /// orders and notifications. Writes go through a unit of work; reads outside one use the
 /// database directly.
-enum OrdersStorage {
+enum OrdersStorage: ModuleStorage {
     static let clientIDs = SortableIDGenerator(prefix: "cli_")
     static let storeIDs = SortableIDGenerator(prefix: "st_")
     static let orderIDs = SortableIDGenerator(prefix: "ord_")
     static let keyIDs = SortableIDGenerator(prefix: "sk_")
     static let notificationIDs = SortableIDGenerator(prefix: "ntf_")
-
-    static func date(_ microseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
-
-    static func timestamp(_ microseconds: Int64) -> String { Timestamps.iso8601(microseconds: microseconds) }
-
-    /// A stored timestamp's microseconds (the inverse of `timestamp`).
-    static func microseconds(_ timestamp: String) -> Int64? {
-        guard let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(timestamp) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-    }
-
-    static func json(_ value: some Encodable) throws -> String { try APIJSON.string(value) }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
 
     // MARK: Clients
 
