@@ -35,11 +35,13 @@ import Testing
         }
 
         let status: String
+        let reason: String?
         let deliveries: [Delivery]
     }
 
-    private func asaas(_ id: String, event: String, payment: String) -> Webhook {
-        let body = Webhooks.json(#"{"id":"\#(id)","event":"\#(event)","payment":{"id":"\#(payment)","value":100.5}}"#)
+    private func asaas(_ id: String, event: String, payment: String, reference: String? = nil) -> Webhook {
+        let field = reference.map { #","externalReference":"\#($0)""# } ?? ""
+        let body = Webhooks.json(#"{"id":"\#(id)","event":"\#(event)","payment":{"id":"\#(payment)","value":100.5\#(field)}}"#)
         return Webhook(
             uri: "/webhooks/asaas",
             headers: [.contentType: "application/json", HTTPField.Name("asaas-access-token")!: Fixture.asaasToken],
@@ -129,6 +131,32 @@ import Testing
             _ = try await drain(database)
             let detail = try decode(Detail.self, try await client.adminCall(.get, "/api/v1/webhooks/\(ack.id)"))
             #expect(detail.status == "ignored" && detail.deliveries.isEmpty)
+        }
+    }
+
+    /// The orders and the kiosk both subscribe to Asaas payments; each takes only the charges
+    /// whose reference is one of its ids (or that have none), so an event gets one delivery,
+    /// and one that is neither's is stored `ignored` with the reason.
+    @Test(arguments: HubDatabase.available)
+    func subscribersThatLookAtTheBodyTakeOnlyTheirOwnEvents(backend: HubDatabase) async throws {
+        let modules = HubModules.all.filter { $0.name == "orders" || $0.name == "kiosk" }
+        try await withJobHub(backend, modules: modules) { client, database in
+            var deliveries: [String: [String]] = [:]
+            for (reference, payment) in [("ord_01", "pay_o"), ("ps_01", "pay_k"), ("inv_42", "pay_x")] {
+                let ack = try decode(
+                    Acknowledgement.self,
+                    try await client.send(asaas("evt_\(payment)", event: "PAYMENT_RECEIVED", payment: payment, reference: reference))
+                )
+                let detail = try decode(Detail.self, try await client.adminCall(.get, "/api/v1/webhooks/\(ack.id)"))
+                deliveries[reference] = detail.deliveries.map(\.subscriber)
+                if reference == "inv_42" {
+                    #expect(detail.status == "ignored")
+                    #expect(detail.reason?.contains("(orders.asaas_payments, kiosk.asaas_payments) takes this one") == true, "\(detail.reason ?? "")")
+                }
+            }
+            #expect(deliveries == ["ord_01": ["orders.asaas_payments"], "ps_01": ["kiosk.asaas_payments"], "inv_42": []])
+            let jobs = try await database.listJobs(JobQuery(limit: 100)).map(\.kind)
+            #expect(jobs.sorted() == ["kiosk.asaas_payments", "orders.asaas_payments"], "no job for the event nobody takes")
         }
     }
 

@@ -93,7 +93,10 @@ struct SessionPayments: Sendable {
 
     /// Asaas's payment events, for kiosk sessions.
     func subscription() -> EventSubscription {
-        EventSubscription("kiosk.asaas_payments", provider: "asaas", eventTypes: ["PAYMENT_*"]) { event, job in
+        EventSubscription(
+            "kiosk.asaas_payments", provider: "asaas", eventTypes: ["PAYMENT_*"],
+            accepts: { AsaasPaymentReference.isAbsentOrHasPrefix(KioskStorage.sessionIDs.prefix, in: $0) }
+        ) { event, job in
             let webhook = try event.decode(AsaasWebhook.self)
             guard let news = PaymentNews(event: webhook.event) else { return .ignored(reason: "\(webhook.event) does not move a kiosk session") }
             let sessionID = webhook.payment.externalReference.flatMap { $0.hasPrefix(KioskStorage.sessionIDs.prefix) ? $0 : nil }

@@ -15,12 +15,18 @@ public struct EventSubscription: Sendable {
     public let eventTypes: [String]
     public var queue: String
     public var maxAttempts: Int
+    /// A quick look at the event's body that says whether it can concern this subscriber
+    /// (e.g. the charge's reference is one of the module's ids); nil: every matching event
+    /// does. An event no subscriber accepts gets no delivery at all and is stored `ignored`.
+    /// Runs where the event is stored, so it must be cheap and must not throw.
+    public let accepts: (@Sendable (_ body: ByteBuffer) -> Bool)?
     /// Handles one event. Runs in a job: it may run more than once for the same event, so
     /// its effect must be idempotent. Changes to commit go through `job.onSuccess`.
     public let handle: @Sendable (_ event: ProviderEvent, _ job: JobContext) async throws -> EventHandling
 
     public init(
         _ name: String, provider: String, eventTypes: [String] = [], queue: String = "webhooks", maxAttempts: Int = 10,
+        accepts: (@Sendable (_ body: ByteBuffer) -> Bool)? = nil,
         handle: @escaping @Sendable (_ event: ProviderEvent, _ job: JobContext) async throws -> EventHandling
     ) {
         self.name = name
@@ -28,7 +34,13 @@ public struct EventSubscription: Sendable {
         self.eventTypes = eventTypes
         self.queue = queue
         self.maxAttempts = max(1, maxAttempts)
+        self.accepts = accepts
         self.handle = handle
+    }
+
+    /// True when this event, by its provider, type and body, is for this subscription.
+    public func wants(provider: String, eventType: String, body: ByteBuffer) -> Bool {
+        matches(provider: provider, eventType: eventType) && (accepts?(body) ?? true)
     }
 
     /// True when events of `provider` and `eventType` are this subscription's.

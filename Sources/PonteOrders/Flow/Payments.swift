@@ -136,7 +136,10 @@ struct OrderPayments: Sendable {
     /// backwards.
     func subscription() -> EventSubscription {
         let notifier = self.notifier
-        return EventSubscription("orders.asaas_payments", provider: "asaas", eventTypes: ["PAYMENT_*"]) { event, job in
+        return EventSubscription(
+            "orders.asaas_payments", provider: "asaas", eventTypes: ["PAYMENT_*"],
+            accepts: { AsaasPaymentReference.isAbsentOrHasPrefix(OrdersStorage.orderIDs.prefix, in: $0) }
+        ) { event, job in
             let webhook = try event.decode(AsaasWebhook.self)
             let type = AsaasPaymentEvent(rawValue: webhook.event)
             guard let status = type.paymentStatus else { return .ignored(reason: "\(webhook.event) does not move an order's payment") }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PonteCore
 import PonteJobs
 import PonteKit
@@ -43,18 +44,31 @@ struct WebhookProcessor: Sendable {
         subscriptions.filter { $0.matches(provider: provider, eventType: eventType) }
     }
 
+    /// The subscribers of this very event: those of its provider and type that accept its body.
+    func subscribers(provider: String, eventType: String, body: ByteBuffer) -> [EventSubscription] {
+        subscriptions.filter { $0.wants(provider: provider, eventType: eventType, body: body) }
+    }
+
     /// What storing the new event `record` starts: its subscribers' deliveries at once, so
     /// it does not wait for a dispatch job first; `ignored` when nobody subscribes.
     func processing(for record: NewInboxRecord, queue: JobQueue) -> InboxProcessing {
-        let subscribers = subscribers(provider: record.provider, eventType: record.eventType)
+        let subscribers = subscribers(provider: record.provider, eventType: record.eventType, body: record.body)
         guard !subscribers.isEmpty else {
-            return .ignored(reason: Self.unsubscribed(provider: record.provider, eventType: record.eventType))
+            return .ignored(reason: unwanted(provider: record.provider, eventType: record.eventType))
         }
         return .deliveries(subscribers.map { ($0.name, Self.deliveryJob(record.id, to: $0, queue: queue)) })
     }
 
     private static func unsubscribed(provider: String, eventType: String) -> String {
         "no module subscribes to \(provider) \(eventType) events; the event is kept and can be replayed once one does"
+    }
+
+    /// Why an event gets no delivery: nobody subscribes to its type, or its subscribers looked
+    /// at it and none takes it.
+    private func unwanted(provider: String, eventType: String) -> String {
+        let names = subscribers(provider: provider, eventType: eventType).map(\.name)
+        guard !names.isEmpty else { return Self.unsubscribed(provider: provider, eventType: eventType) }
+        return "none of the subscribers of \(provider) \(eventType) events (\(names.joined(separator: ", "))) takes this one"
     }
 
     private static func deliveryJob(_ webhookID: String, to subscription: EventSubscription, queue: JobQueue) -> NewJob {
@@ -83,13 +97,13 @@ struct WebhookProcessor: Sendable {
         guard let entry = try await database.inboxEntry(id: id) else {
             throw JobFailure.permanent(reason: "webhook \(id) does not exist")
         }
-        let subscribers = subscribers(provider: entry.summary.provider, eventType: entry.summary.eventType)
+        let subscribers = subscribers(provider: entry.summary.provider, eventType: entry.summary.eventType, body: entry.body)
         guard !subscribers.isEmpty else {
             // Nothing runs, so the event goes straight to ignored, committed with the job's success.
             context.onSuccess(
                 InboxWrites.status(
                     id: id, status: .ignored,
-                    reason: Self.unsubscribed(provider: entry.summary.provider, eventType: entry.summary.eventType),
+                    reason: unwanted(provider: entry.summary.provider, eventType: entry.summary.eventType),
                     attemptStarted: true
                 )
             )
