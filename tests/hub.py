@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -503,3 +504,82 @@ class Checks:
 
 def sample(items, n: int = 3) -> list:
     return list(items)[:n]
+
+
+def print_summary(title: str, header: str, keys: list[str], s: dict, violations: list[str]) -> None:
+    """A crash test's summary on stderr: `header`, then each of `keys` present in `s`."""
+    out = sys.stderr
+    print(f"\n==== {title}: summary ====", file=out)
+    print(header, file=out)
+    for key in keys:
+        if key in s:
+            print(f"  {key}: {json.dumps(s[key], ensure_ascii=False)}", file=out)
+    if "error" in s:
+        print(f"  ERROR (the test could not run to its end): {s['error']}", file=out)
+    if violations:
+        print(f"  FAILED: {len(violations)} violations", file=out)
+        for v in violations:
+            print(f"  VIOLATION: {v}", file=out)
+    elif "error" not in s:
+        print("  all checks passed", file=out)
+
+
+def run_load_killing_hub(load, hub: Hub, total: int, kill_at: list[float], deadline: float, checks: Checks,
+                         unit: str, name: str, after_restart) -> list[dict]:
+    """Lets the started `load` (a `lock` condition, `done`, `next_task`, `stop`) do its `total`
+    tasks, SIGKILLing the hub and starting it again each time a fraction in `kill_at` of them is
+    done; `after_restart()` runs at once after each restart and returns what it adds to that
+    kill's record. Returns the kills; raises HarnessError past the monotonic `deadline`."""
+    load_start = time.monotonic()
+    kills: list[dict] = []
+    kill_times = checks.numbers.setdefault("kill_times_utc", [])
+
+    def wait_done(target: int) -> None:
+        while load.done < target and not load.stop.is_set():
+            load.lock.wait(0.5)
+            if time.monotonic() > deadline:
+                raise HarnessError(f"only {load.done} of {total} {unit} done before the deadline")
+
+    for fraction in kill_at:
+        target = int(total * fraction)
+        with load.lock:
+            wait_done(target)
+            in_flight = load.next_task - load.done
+        if load.stop.is_set():
+            break
+        at = time.monotonic() - load_start
+        kill_times.append(time.strftime("%H:%M:%S", time.gmtime()))
+        hub.kill()
+        down = time.monotonic()
+        time.sleep(0.5)
+        hub.start(ready_timeout=60)
+        restart = round(time.monotonic() - down, 2)
+        kills.append({"after_done": target, "at_seconds": round(at, 1), f"{unit}_in_flight": in_flight,
+                      "restart_seconds": restart, **after_restart()})
+        print(f"{name}: SIGKILL after {target} {unit} done ({in_flight} in flight), back in {restart}s",
+              file=sys.stderr)
+    with load.lock:
+        wait_done(total)
+    load.join(10)
+    if load.errors:
+        raise HarnessError("the load stopped: " + "; ".join(load.errors[:3]))
+    checks.expect(len(kills) == len(kill_at), f"the hub was killed {len(kills)} times, want {len(kill_at)}")
+    return kills
+
+
+def finish(name: str, summary: dict, checks: Checks, started: float, ok_exit: int, log_dir: str,
+           keep_logs: bool, print_summary_of) -> int:
+    """A crash test's end: the summary (on stderr, then as one JSON line on stdout), its logs
+    removed when it passed, and its exit code."""
+    summary.update(checks.numbers)
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    summary["ok"] = ok_exit == 0
+    if checks.violations:
+        summary["violations"] = [v[:400] for v in checks.violations[:8]]
+    print_summary_of(summary, checks.violations)
+    if ok_exit == 0 and not keep_logs:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    else:
+        print(f"{name}: logs kept in {log_dir}", file=sys.stderr)
+    print(json.dumps(summary, ensure_ascii=False))
+    return ok_exit

@@ -53,7 +53,6 @@ import json
 import os
 import random
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -873,23 +872,11 @@ def setup_locations(api: Api, printers: list[Printer], count: int) -> list[dict]
 
 
 def print_summary(s: dict, violations: list[str]) -> None:
-    out = sys.stderr
-    print("\n==== kiosk crash test: summary ====", file=out)
-    print(f"database: {s.get('database')}   payments: {s.get('payments')}   locations: {s.get('locations')}", file=out)
     keys = ["kills", "kill_times_utc", "load_seconds", "settle_seconds", "seconds", "client", "sessions", "tickets",
             "sequences", "printing", "asaas", "paid_to_ticket_seconds", "faults_injected", "webhook_deliveries",
             "integration_status", "hub"]
-    for key in keys:
-        if key in s:
-            print(f"  {key}: {json.dumps(s[key], ensure_ascii=False)}", file=out)
-    if "error" in s:
-        print(f"  ERROR (the test could not run to its end): {s['error']}", file=out)
-    if violations:
-        print(f"  FAILED: {len(violations)} violations", file=out)
-        for v in violations:
-            print(f"  VIOLATION: {v}", file=out)
-    elif "error" not in s:
-        print("  all checks passed", file=out)
+    header = f"database: {s.get('database')}   payments: {s.get('payments')}   locations: {s.get('locations')}"
+    hubmod.print_summary("kiosk crash test", header, keys, s, violations)
 
 
 def main() -> int:
@@ -954,44 +941,17 @@ def main() -> int:
         load = Load(api, sandbox, locations, tasks, args.workers)
         load_start = time.monotonic()
         load.start()
-        kills = []
-        kill_times = checks.numbers.setdefault("kill_times_utc", [])
-        for fraction in kill_at:
-            target = int(len(tasks) * fraction)
-            with load.lock:
-                while load.done < target and not load.stop.is_set():
-                    load.lock.wait(0.5)
-                    if time.monotonic() > started + args.deadline:
-                        raise HarnessError(f"only {load.done} of {len(tasks)} payments done before the deadline")
-                in_flight = load.next_task - load.done
-            if load.stop.is_set():
-                break
-            at = time.monotonic() - load_start
-            kill_times.append(time.strftime("%H:%M:%S", time.gmtime()))
-            hub.kill()
-            down = time.monotonic()
-            time.sleep(0.5)
-            hub.start(ready_timeout=60)
-            restart = round(time.monotonic() - down, 2)
+
+        def after_restart() -> dict:
             replayed, wrong = replay_sample(api, tasks, rng, args.replays)
             checks.expect(not wrong, f"{len(wrong)} of {replayed} sessions sent again with their Idempotency-Key "
                                      f"after the restart were not answered with the same session: {sample(wrong)}")
-            kills.append({"after_done": target, "at_seconds": round(at, 1), "payments_in_flight": in_flight,
-                          "restart_seconds": restart, "replayed_after_restart": replayed})
-            print(f"kiosk-crash: SIGKILL after {target} payments done ({in_flight} in flight), "
-                  f"back in {restart}s", file=sys.stderr)
-        with load.lock:
-            while load.done < len(tasks) and not load.stop.is_set():
-                load.lock.wait(0.5)
-                if time.monotonic() > started + args.deadline:
-                    raise HarnessError(f"only {load.done} of {len(tasks)} payments done before the deadline")
-        load.join(10)
-        if load.errors:
-            raise HarnessError("the load stopped: " + "; ".join(load.errors[:3]))
-        summary["kills"] = kills
+            return {"replayed_after_restart": replayed}
+
+        summary["kills"] = hubmod.run_load_killing_hub(load, hub, len(tasks), kill_at, started + args.deadline,
+                                                       checks, "payments", "kiosk-crash", after_restart)
         summary["load_seconds"] = round(time.monotonic() - load_start, 1)
         checks.expect(not load.anomalies, f"{len(load.anomalies)} wrong answers: {sample(load.anomalies)}")
-        checks.expect(len(kills) == len(kill_at), f"the hub was killed {len(kills)} times, want {len(kill_at)}")
 
         # ---- settle
         left = started + args.deadline - time.monotonic() - 40
@@ -1074,18 +1034,7 @@ def main() -> int:
         if database is not None:
             database.drop()
 
-    summary.update(checks.numbers)
-    summary["seconds"] = round(time.monotonic() - started, 1)
-    summary["ok"] = ok_exit == 0
-    if checks.violations:
-        summary["violations"] = [v[:400] for v in checks.violations[:8]]
-    print_summary(summary, checks.violations)
-    if ok_exit == 0 and not args.keep_logs:
-        shutil.rmtree(log_dir, ignore_errors=True)
-    else:
-        print(f"kiosk-crash: logs kept in {log_dir}", file=sys.stderr)
-    print(json.dumps(summary, ensure_ascii=False))
-    return ok_exit
+    return hubmod.finish("kiosk-crash", summary, checks, started, ok_exit, log_dir, args.keep_logs, print_summary)
 
 
 if __name__ == "__main__":
