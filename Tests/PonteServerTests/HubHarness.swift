@@ -204,26 +204,30 @@ func withHubHarness(
     let sandbox = Sandbox(
         credentials: .defaults, hubBaseURL: nil, seed: 15, logger: quietLogger, clock: SandboxClock(wallClock: now),
         webhookRetryBaseDelay: .milliseconds(50))
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let sandboxApp = buildSandboxApplication(sandbox: sandbox, host: "127.0.0.1", port: 0, logger: quietLogger) { port in
-            portContinuation.yield(port)
-        }
-        group.addTask { try await sandboxApp.runService() }
-        defer { group.cancelAll() }
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let sandboxApp = buildSandboxApplication(sandbox: sandbox, host: "127.0.0.1", port: 0, logger: quietLogger) { port in
+        portContinuation.yield(port)
+    }
+    // A sandbox that cannot start ends the wait for its port instead of leaving it waiting.
+    try await serving(sandboxApp, trace: HarnessTrace(label: "sandbox"), whenStopped: { portContinuation.finish() }) {
         var iterator = ports.makeAsyncIterator()
-        let sandboxURL = "http://127.0.0.1:\(try #require(await iterator.next()))"
+        let sandboxURL = "http://127.0.0.1:\(try #require(await iterator.next(), "the sandbox stopped before it listened"))"
 
-        var configuration = HubConfiguration()
-        // A port known in advance: Twilio signs the URL it calls, so the hub's public URL must be it.
-        configuration.port = try SandboxWiring.freeLoopbackPort()
-        configuration.publicURL = "http://127.0.0.1:\(configuration.port)"
-        configuration.jwtSecret = Fixture.jwtSecret
-        configuration.dataDirectory = directory.path
-        configuration.workers = false
-        configuration.sandboxURL = sandboxURL
-        configure(&configuration)
+        func configuration(database: String) throws -> HubConfiguration {
+            var configuration = HubConfiguration()
+            // A port known in advance: Twilio signs the URL it calls, so the hub's public URL must be it.
+            configuration.port = try SandboxWiring.freeLoopbackPort()
+            configuration.publicURL = "http://127.0.0.1:\(configuration.port)"
+            configuration.jwtSecret = Fixture.jwtSecret
+            configuration.dataDirectory = directory.path
+            configuration.workers = false
+            configuration.sandboxURL = sandboxURL
+            configure(&configuration)
+            configuration.database = database
+            return configuration
+        }
         func run(_ configuration: HubConfiguration) async throws {
+            let trace = HarnessTrace(label: "hub \(backend) :\(configuration.port)")
             var preparing = configuration
             _ = try SandboxHub().prepare(&preparing, logger: quietLogger)
             let prepared = preparing
@@ -232,11 +236,11 @@ func withHubHarness(
                 configuration: configuration, modules: modules, sandbox: ListeningSandbox(wrapped: SandboxHub(), listening: listened), logger: quietLogger,
                 now: now, clock: clock)
             let database = try #require(app.services.first as? any StoreDatabase)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.runService() }
-                defer { group.cancelAll() }
+            // A hub that cannot start (its port taken) ends the wait for it to listen.
+            try await serving(app, trace: trace, whenStopped: { listened.finish() }) {
                 var started = listening.makeAsyncIterator()
-                _ = await started.next()
+                guard await started.next() != nil else { throw HubDidNotListen(port: configuration.port) }
+                trace.note("listens")
                 let baseURL = "http://127.0.0.1:\(configuration.port)"
                 sandbox.environment.webhooks.setHubBaseURL(baseURL)
                 let hub = try await HubAssembly.make(
@@ -250,10 +254,61 @@ func withHubHarness(
         }
 
         try await withDatabaseURL(backend, in: directory) { url in
-            configuration.database = url
-            try await run(configuration)
+            for attempt in 1...3 {
+                do {
+                    return try await run(configuration(database: url))
+                } catch let error as HubDidNotListen where attempt < 3 {
+                    // Another socket took the port between its picking and the hub's bind: pick again.
+                    Issue.record(Comment(rawValue: "\(error); trying another port"), severity: .warning)
+                }
+            }
         }
     }
+}
+
+/// Runs `service` in a service group of its own while `body` runs, then stops it as SIGTERM
+/// stops the hub — by graceful shutdown, each service in reverse order — and waits until it
+/// has. No signal handlers are installed: tests run many services in one process.
+/// `whenStopped` runs as soon as the service's run ends, even when it ends by itself.
+func serving<R: Sendable>(
+    _ service: some Service, trace: HarnessTrace, whenStopped: @escaping @Sendable () -> Void = {},
+    _ body: () async throws -> R
+) async throws -> R {
+    let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: quietLogger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            defer { whenStopped() }
+            try await group.run()
+        }
+        let outcome: Result<R, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        trace.note("stopping")
+        await group.triggerGracefulShutdown()
+        let stopped: Result<Void, any Error>
+        do { stopped = .success(try await tasks.waitForAll()) } catch { stopped = .failure(error) }
+        trace.note("stopped")
+        let result = try outcome.get()
+        try stopped.get()
+        return result
+    }
+}
+
+/// With `PONTE_TEST_TRACE=1`, the harness says on standard error where each service under test
+/// is (listening, stopping, stopped), to find one that does not stop.
+struct HarnessTrace {
+    let label: String
+    static let enabled = ProcessInfo.processInfo.environment["PONTE_TEST_TRACE"] == "1"
+
+    func note(_ what: String) {
+        guard Self.enabled else { return }
+        FileHandle.standardError.write(Data("[harness \(label)] \(Date().timeIntervalSince1970) \(what)\n".utf8))
+    }
+}
+
+/// The hub under test stopped before it listened (its `run()` ended: the port was taken).
+struct HubDidNotListen: Error, CustomStringConvertible {
+    let port: Int
+    var description: String { "the hub under test stopped before it listened on port \(port)" }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -84,9 +84,10 @@ import Testing
         return Answer(status: response.status.code, body: String(buffer: body))
     }
 
-    /// Asks `condition` every 20 ms for up to 10 s; a worker polls an idle queue every 250 ms.
+    /// Asks `condition` every 20 ms for up to 30 s (a worker polls an idle queue every 250 ms;
+    /// its migrations, at the suite's start, compete with every other test's for two cores).
     private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(20))
@@ -96,6 +97,6 @@ import Testing
 
     private struct TimedOut: Error, CustomStringConvertible {
         let what: String
-        var description: String { "timed out after 10 s waiting until \(what)" }
+        var description: String { "timed out after 30 s waiting until \(what)" }
     }
 }
