@@ -55,7 +55,8 @@ public struct AppliedMigration: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The platform's own schema: the webhook inbox, the job queue, event streams, deliveries to
-/// subscribers. Recorded as module `hub` (versions 1–3 were the release before modules).
+/// subscribers, the credential vault. Recorded as module `hub` (versions 1–3 were the release
+/// before modules).
 enum Migrations {
     static let platformModule = "hub"
 
@@ -131,6 +132,12 @@ enum Migrations {
             sqlite: webhookDeliveries(key: "TEXT"),
             postgres: webhookDeliveries(key: "TEXT COLLATE \"C\"")
         ),
+        Migration(
+            version: 6,
+            name: "vault_secrets",
+            sqlite: vaultSecrets(key: "TEXT", bytes: "BLOB"),
+            postgres: vaultSecrets(key: "TEXT COLLATE \"C\"", bytes: "BYTEA")
+        ),
     ]
 
     /// Append-only logs with a contiguous sequence per stream. `streams.last_seq` is the
@@ -177,6 +184,25 @@ enum Migrations {
                 PRIMARY KEY (webhook_id, subscriber)
             )
             """
+        ]
+    }
+
+    /// The credential vault: each credential encrypted (AES-256-GCM: nonce ‖ ciphertext ‖ tag)
+    /// with the key of `key_version`, which rotation looks records up by.
+    private static func vaultSecrets(key: String, bytes: String) -> [String] {
+        [
+            """
+            CREATE TABLE vault_secrets (
+                owner \(key) NOT NULL,
+                name \(key) NOT NULL,
+                key_version INTEGER NOT NULL,
+                ciphertext \(bytes) NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (owner, name)
+            )
+            """,
+            "CREATE INDEX vault_secrets_key_version ON vault_secrets (key_version)",
         ]
     }
 

@@ -6,7 +6,7 @@ struct Ponte: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ponte",
         abstract: "Ponte: a self-hosted integration hub that receives providers' signed webhooks without losing or doubling one, processes them as durable jobs, and calls providers safely (with a sandbox of simulated providers).",
-        subcommands: [Serve.self, WorkerCommand.self, Migrate.self, ConfigCommand.self, TokenCommand.self, SandboxCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [Serve.self, WorkerCommand.self, Migrate.self, ConfigCommand.self, TokenCommand.self, VaultCommand.self, SandboxCommand.self, DemoCommand.self, BenchCommand.self]
     )
 }
 

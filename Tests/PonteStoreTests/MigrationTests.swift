@@ -89,7 +89,7 @@ import Testing
         try await withFreshDatabase(backend) { database in
             try await PreviousRelease.create(on: database)
             let pending = try await database.pendingMigrations([Self.notes])
-            #expect(pending.map(\.description) == ["hub 4 (event_streams)", "hub 5 (webhook_deliveries)", "notes 1 (notes)", "notes 2 (notes_author)"])
+            #expect(pending.map(\.description) == ["hub 4 (event_streams)", "hub 5 (webhook_deliveries)", "hub 6 (vault_secrets)", "notes 1 (notes)", "notes 2 (notes_author)"])
 
             let applied = try await database.migrate([Self.notes], logger: quietLogger)
             #expect(applied.map(\.description) == pending.map(\.description))

@@ -6,7 +6,7 @@ import PonteProviders
 import PonteStore
 
 /// What the hub gives a module: its database and job queue, units of work, event streams,
-/// the provider clients, the provider-event intake, and its settings.
+/// the provider clients, the provider-event intake, the credential vault, and its settings.
 public struct ModuleContext: Sendable {
     public let database: any StoreDatabase
     public let jobs: JobQueue
@@ -16,6 +16,8 @@ public struct ModuleContext: Sendable {
     public let providers: ProviderClients
     /// Stores provider events found other than by webhook (polling), exactly like webhooks.
     public let intake: ProviderEventIntake
+    /// Credentials encrypted at rest (tokens, API keys, webhook secrets).
+    public let vault: Vault
     /// The process's environment, for a module's own settings.
     public let environment: [String: String]
     /// The URL providers call the hub at (`PONTE_PUBLIC_URL`), when set.
@@ -24,7 +26,7 @@ public struct ModuleContext: Sendable {
 
     public init(
         database: any StoreDatabase, jobs: JobQueue, work: UnitsOfWork, streams: EventStreams, providers: ProviderClients,
-        intake: ProviderEventIntake, environment: [String: String], publicURL: String?, logger: Logger
+        intake: ProviderEventIntake, vault: Vault, environment: [String: String], publicURL: String?, logger: Logger
     ) {
         self.database = database
         self.jobs = jobs
@@ -32,6 +34,7 @@ public struct ModuleContext: Sendable {
         self.streams = streams
         self.providers = providers
         self.intake = intake
+        self.vault = vault
         self.environment = environment
         self.publicURL = publicURL
         self.logger = logger

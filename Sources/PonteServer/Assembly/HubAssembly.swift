@@ -24,6 +24,9 @@ struct HubAssembly: Sendable {
     let queue: JobQueue
     let streams: EventStreams
     let work: UnitsOfWork
+    let vault: Vault
+    /// Reloads the vault's keys on SIGHUP.
+    let vaultReloader: VaultKeyReloader
     let registry: JobRegistry
     let settings: JobRunnerSettings
     let periodic: [PeriodicJob]
@@ -77,8 +80,15 @@ struct HubAssembly: Sendable {
             }
             return try await storeProviderEvents(events, dispatcher: dispatcher, queue: queue, ids: ids)
         }
+        let (ring, createdKeyFile) = try configuration.vaultKeyRing()
+        if let createdKeyFile {
+            logger.warning(
+                "PONTE_VAULT_KEYS is not set; credentials are encrypted with a random key created in \(createdKeyFile). Keep that file and back it up with the database (without it stored credentials cannot be read), or set PONTE_VAULT_KEYS on every hub process."
+            )
+        }
+        let vault = Vault(ring: ring, database: database, logger: logger)
         let context = ModuleContext(
-            database: database, jobs: queue, work: work, streams: streams, providers: clients, intake: intake,
+            database: database, jobs: queue, work: work, streams: streams, providers: clients, intake: intake, vault: vault,
             environment: ProcessInfo.processInfo.environment, publicURL: configuration.publicURL, logger: logger
         )
 
@@ -134,7 +144,8 @@ struct HubAssembly: Sendable {
         )
         return HubAssembly(
             configuration: configuration, database: database, metrics: metrics, outboundHTTP: outboundHTTP, clients: clients,
-            queue: queue, streams: streams, work: work, registry: registry, settings: settings, periodic: periodic,
+            queue: queue, streams: streams, work: work, vault: vault,
+            vaultReloader: VaultKeyReloader(vault: vault, configuration: configuration, logger: logger), registry: registry, settings: settings, periodic: periodic,
             dispatcher: dispatcher, migrations: migrations, moduleRoutes: routes, authenticators: authenticators
         )
     }
@@ -144,6 +155,7 @@ struct HubAssembly: Sendable {
         var services: [any Service] = [database]
         if let outboundHTTP { services.append(outboundHTTP) }
         services.append(streams)
+        services.append(vaultReloader)
         return services
     }
 

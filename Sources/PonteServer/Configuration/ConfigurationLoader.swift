@@ -1,5 +1,6 @@
 import Foundation
 import PonteProviders
+import PonteStore
 import Yams
 
 /// Values given on the command line; nil means "not given".
@@ -79,6 +80,8 @@ public enum ConfigurationLoader {
         try pick("public_url", flag: nil, envName: "PONTE_PUBLIC_URL", fileValue: file.server["public_url"], parse: string) { config.publicURL = $0 }
         try pick("max_body_bytes", flag: nil, envName: "PONTE_MAX_BODY_BYTES", fileValue: try file.serverInt("max_body_bytes"), parse: { Int($0) }) { config.maxBodyBytes = $0 }
         try pick("jwt_secret", flag: nil, envName: "PONTE_JWT_SECRET", fileValue: file.server["jwt_secret"], parse: string) { config.jwtSecret = $0 }
+        try pick("vault_keys", flag: nil, envName: VaultKeyRing.environmentKeys, fileValue: nil, parse: string) { config.vaultKeys = $0 }
+        try pick("vault_key_file", flag: nil, envName: VaultKeyRing.environmentKeyFile, fileValue: file.server["vault_key_file"], parse: string) { config.vaultKeyFile = $0 }
         try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }
         try pick("workers", flag: flags.workers, envName: "PONTE_WORKERS", fileValue: file.server["workers"].flatMap(parseBool), parse: parseBool) { config.workers = $0 }
         try pick("worker_concurrency", flag: nil, envName: "PONTE_WORKER_CONCURRENCY", fileValue: try file.serverInt("worker_concurrency"), parse: { Int($0) }) { config.workerConcurrency = $0 }

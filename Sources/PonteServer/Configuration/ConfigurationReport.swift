@@ -20,6 +20,11 @@ public enum ConfigurationReport {
         row("sandbox", configuration.sandbox ? "on (simulators on port \(configuration.sandboxPort))" : "off")
         if let sandboxURL = configuration.sandboxURL { row("sandbox_url", sandboxURL) }
         row("jwt_secret", configuration.jwtSecret == nil ? "(random key in data_dir/jwt-secret)" : redacted)
+        if configuration.vaultKeys != nil {
+            row("vault_keys", redacted)
+        } else {
+            row("vault_key_file", configuration.vaultKeyFile ?? "(random key in data_dir/\(VaultKeyRing.fileName))")
+        }
         for secret in ProviderSecret.all {
             let value = configuration[keyPath: secret.keyPath]
             row(secret.label, value.map { secret.isSecret ? redacted : $0 } ?? "(not set)")

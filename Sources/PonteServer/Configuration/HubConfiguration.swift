@@ -14,6 +14,11 @@ public struct HubConfiguration: Sendable {
     public var maxBodyBytes: Int = 1 << 20
     /// HS256 key for admin tokens; when nil, a random key kept in `<data dir>/jwt-secret`.
     public var jwtSecret: String?
+    /// The credential vault's key ring, `v1:<base64 of 32 bytes>,v2:<…>` (`PONTE_VAULT_KEYS`).
+    public var vaultKeys: String?
+    /// A file with the vault's keys, one `vN:<base64>` a line (`PONTE_VAULT_KEY_FILE`). With
+    /// neither, a random `v1` is kept in `<data dir>/vault-keys`.
+    public var vaultKeyFile: String?
     /// Where local state lives (the JWT key file); defaults to the SQLite file's directory, or `./data`.
     public var dataDirectory: String?
     public var logLevel: String = "info"
@@ -48,6 +53,15 @@ public struct HubConfiguration: Sendable {
     /// The parsed database location.
     public func databaseLocation() throws(DatabaseLocationError) -> DatabaseLocation {
         try DatabaseLocation(parsing: database)
+    }
+
+    /// The vault's key ring as configured (`VaultKeyRing.load`), and the key file's path when
+    /// this call created it.
+    public func vaultKeyRing() throws -> (ring: VaultKeyRing, createdFile: String?) {
+        var environment: [String: String] = [:]
+        environment[VaultKeyRing.environmentKeys] = vaultKeys
+        environment[VaultKeyRing.environmentKeyFile] = vaultKeyFile
+        return try VaultKeyRing.load(environment: environment, dataDirectory: resolvedDataDirectory)
     }
 
     /// The directory for local state files.
