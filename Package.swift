@@ -185,6 +185,20 @@ let package = Package(
             ],
             swiftSettings: transactionalSwiftSettings
         ),
+        // Module: venue integrations (seed 004): venues and their users, connections to their
+        // own provider accounts with credentials in the vault, the audit log.
+        .target(
+            name: "PonteVenues",
+            dependencies: [
+                "PonteCore",
+                "PonteKit",
+                "PonteJobs",
+                "PonteProviders",
+                "PonteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: transactionalSwiftSettings
+        ),
         // HTTP: the webhook intake, the admin API, auth, configuration; assembles the modules.
         .target(
             name: "PonteServer",
@@ -198,6 +212,7 @@ let package = Package(
                 "PonteIFood",
                 "PonteOrders",
                 "PonteKiosk",
+                "PonteVenues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

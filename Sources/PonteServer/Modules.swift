@@ -3,6 +3,7 @@ import PonteKiosk
 import PonteKit
 import PonteOrders
 import PonteOutbound
+import PonteVenues
 
 /// The business modules every hub process runs, in order. `ponte serve` and `ponte worker`
 /// both assemble this list; adding a module means adding its target and one line here.
@@ -12,5 +13,6 @@ public enum HubModules {
         IFoodPollingModule(),
         OrdersModule(),
         KioskModule(),
+        VenuesModule(),
     ]
 }

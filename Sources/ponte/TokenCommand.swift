@@ -19,7 +19,7 @@ struct TokenCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "The token's role; the admin API needs 'admin'.")
+        @Option(help: "The token's role: admin (everything); venue_admin or user (one venue's integrations, with --venue); kiosk, operator.")
         var role: String
 
         @Option(help: "How long the token is valid: e.g. 30m, 1h, 7d, 3600s.")
@@ -28,11 +28,20 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Who the token is for (the 'sub' claim).")
         var subject: String = "ponte-cli"
 
+        @Option(help: "The venue of a venue user (the 'venue_id' claim), for roles venue_admin and user.")
+        var venue: String?
+
         @OptionGroup var options: HubOptions
 
         func validate() throws {
             guard !role.isEmpty, role.allSatisfy({ $0.isLetter || $0 == "_" || $0 == "-" }) else {
                 throw ValidationError("--role must be a word such as admin")
+            }
+            if ["venue_admin", "user"].contains(role), venue == nil {
+                throw ValidationError("role \(role) belongs to one venue: pass --venue <venue id>")
+            }
+            if let venue, venue.isEmpty || venue.count > 200 {
+                throw ValidationError("--venue must be a venue id of 1 to 200 characters")
             }
             guard Duration.parse(ttl) != nil else {
                 throw ValidationError("--ttl '\(ttl)' is not a duration like 30m, 1h, 7d or 3600s")
@@ -45,7 +54,7 @@ struct TokenCommand: AsyncParsableCommand {
                 configured: configuration.jwtSecret, dataDirectory: configuration.resolvedDataDirectory
             )
             let lifetime = Duration.parse(ttl) ?? 3600
-            print(AdminTokens(secret: secret).issue(role: role, subject: subject, now: Date(), lifetime: lifetime))
+            print(AdminTokens(secret: secret).issue(role: role, subject: subject, venueID: venue, now: Date(), lifetime: lifetime))
         }
     }
 }

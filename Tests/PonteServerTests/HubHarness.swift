@@ -28,6 +28,8 @@ struct HubHarness {
     let clock: ManualJobClock
     let runner: JobRunner
     let queue: JobQueue
+    /// The hub's data directory (its key files).
+    let dataDirectory: String
 
     static let start: Int64 = 1_750_000_000_000_000  // 2025-06-15T15:06:40Z, a Sunday: 12:06 in São Paulo
     static let queues = ["webhooks", "orders", "kiosk", "notifications", "providers", "default"]
@@ -249,7 +251,7 @@ func withHubHarness(
                 try await test(
                     HubHarness(
                         baseURL: baseURL, database: database, sandbox: sandbox, sandboxURL: sandboxURL, clock: clock, runner: runner,
-                        queue: hub.queue))
+                        queue: hub.queue, dataDirectory: directory.path))
             }
         }
 

@@ -13,7 +13,6 @@ struct LocationsAPI: Sendable {
         let tags = ["Kiosk"]
         let name = JSONSchema.string(minLength: 1, maxLength: 200)
         let zone = JSONSchema.string("IANA time zone, such as America/Sao_Paulo")
-        let page = ListPage.operation
         routes.post(
             "kiosk/locations",
             APIOperation("createKioskLocation", "Create a kiosk location", tags: tags)
@@ -23,7 +22,7 @@ struct LocationsAPI: Sendable {
             createLocation)
         routes.get(
             "kiosk/locations",
-            page(APIOperation("listKioskLocations", "Kiosk locations, newest first", tags: tags))
+            APIOperation("listKioskLocations", "Kiosk locations, newest first", tags: tags).paged()
                 .response(200, JSONSchema.page(of: "KioskLocation"), "A page of locations").errors(400, "INVALID_QUERY"),
             listLocations)
         routes.get(
@@ -55,7 +54,7 @@ struct LocationsAPI: Sendable {
             createService)
         routes.get(
             "kiosk/locations/{location_id}/services",
-            page(APIOperation("listKioskServices", "A location's services, newest first", tags: tags))
+            APIOperation("listKioskServices", "A location's services, newest first", tags: tags).paged()
                 .response(200, JSONSchema.page(of: "KioskService"), "A page of services")
                 .errors(400, "INVALID_QUERY").errors(404, "LOCATION_NOT_FOUND"),
             listServices)
@@ -279,14 +278,5 @@ struct LocationsAPI: Sendable {
             throw APIError.badRequest(
                 "INVALID_FIELD", "ticket_prefix must be 1 to 3 capital letters (A to Z), such as A", details: .object(["field": "ticket_prefix"]))
         }
-    }
-}
-
-/// The query parameters every list takes.
-enum ListPage {
-    static func operation(_ operation: APIOperation) -> APIOperation {
-        operation
-            .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-            .query("cursor", .string(), "The previous page's next_cursor")
     }
 }

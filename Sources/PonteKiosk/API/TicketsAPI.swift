@@ -18,7 +18,7 @@ struct TicketsAPI: Sendable {
         let statuses = TicketStatus.allCases.flatMap { [$0.rawValue, $0.rawValue.lowercased()] }
         routes.get(
             "tickets",
-            ListPage.operation(APIOperation("listTickets", "Tickets, newest first", tags: tags))
+            APIOperation("listTickets", "Tickets, newest first", tags: tags).paged()
                 .query("location_id", .string(), "Only this location's")
                 .query("status", .oneOf(statuses), "Only tickets in this status (either case: in_queue)")
                 .response(200, JSONSchema.page(of: "Ticket"), "A page of tickets")

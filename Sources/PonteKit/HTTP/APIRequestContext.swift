@@ -6,10 +6,13 @@ import Logging
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
+    /// The client's IP address, for audit records (nil when the transport has none).
+    public let clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.caller = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The authenticated caller (routes under `/api/v1` always have one).
@@ -33,6 +36,8 @@ public struct Caller: Sendable, Equatable {
     }
 
     public static let adminRole = "admin"
+    /// The scope naming a venue user's venue.
+    public static let venueScope = "venue_id"
 
     /// Admins see and change everything.
     public var isAdmin: Bool { role == Self.adminRole }

@@ -36,6 +36,12 @@ public struct APIOperation: Sendable {
         return copy
     }
 
+    /// The query parameters of a list: `limit` and `cursor`.
+    public func paged() -> APIOperation {
+        query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
+            .query("cursor", .string(), "The previous page's next_cursor")
+    }
+
     /// A path parameter's schema and description (without one, it is documented as a string).
     public func path(_ name: String, _ schema: JSONSchema, _ description: String) -> APIOperation {
         var copy = self

@@ -76,8 +76,7 @@ struct OrdersAPI: Sendable {
                 .query("phone_number", .string(), "Only this customer's (E.164)")
                 .query("customer_id", .string(), "Only this customer's")
                 .query("payment_status", .oneOf(PaymentStatus.allCases.map(\.rawValue)), "Only orders whose payment is in this status")
-                .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-                .query("cursor", .string(), "The previous page's next_cursor")
+                .paged()
                 .response(200, JSONSchema.page(of: "Order"), "A page of orders")
                 .errors(400, "INVALID_QUERY").errors(404, "STORE_NOT_FOUND"),
             access: .authenticated, list

@@ -23,8 +23,7 @@ struct StoresAPI: Sendable {
         routes.get(
             "clients",
             APIOperation("listClients", "Clients, newest first", tags: tags)
-                .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-                .query("cursor", .string(), "The previous page's next_cursor")
+                .paged()
                 .response(200, JSONSchema.page(of: "Client"), "A page of clients")
                 .errors(400, "INVALID_QUERY"),
             listClients
@@ -61,8 +60,7 @@ struct StoresAPI: Sendable {
         routes.get(
             "clients/{client_id}/stores",
             APIOperation("listStores", "The client's stores, newest first", tags: tags)
-                .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-                .query("cursor", .string(), "The previous page's next_cursor")
+                .paged()
                 .response(200, JSONSchema.page(of: "Store"), "A page of stores")
                 .errors(400, "INVALID_QUERY").errors(404, "CLIENT_NOT_FOUND"),
             listStores

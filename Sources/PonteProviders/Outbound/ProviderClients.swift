@@ -60,6 +60,10 @@ public struct ProviderClients: Sendable {
     public let twilio: TwilioClient?
     /// The transport of each configured provider, by provider name, for health reports.
     public let transports: [String: ProviderHTTPClient]
+    /// Stripe's transport whether or not the hub has a key of its own, for calls with others'
+    /// keys (a venue's connected account).
+    public let stripeTransport: ProviderHTTPClient
+    private let stripeAPIVersion: String?
 
     /// A provider's health: its circuit and its recent calls.
     public struct Health: Sendable, Equatable {
@@ -80,10 +84,11 @@ public struct ProviderClients: Sendable {
         func configured(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
         var transports: [String: ProviderHTTPClient] = [:]
 
+        stripeTransport = transport(settings.stripe)
+        stripeAPIVersion = settings.stripeAPIVersion
         if let key = configured(settings.stripeSecretKey) {
-            let http = transport(settings.stripe)
-            transports[settings.stripe.provider] = http
-            stripe = StripeClient(secretKey: key, apiVersion: settings.stripeAPIVersion, http: http)
+            transports[settings.stripe.provider] = stripeTransport
+            stripe = StripeClient(secretKey: key, apiVersion: settings.stripeAPIVersion, http: stripeTransport)
         } else {
             stripe = nil
         }
@@ -109,6 +114,11 @@ public struct ProviderClients: Sendable {
             twilio = nil
         }
         self.transports = transports
+    }
+
+    /// A Stripe client acting with `secretKey` (someone else's account, such as a venue's).
+    public func stripe(secretKey: String) -> StripeClient {
+        StripeClient(secretKey: secretKey, apiVersion: stripeAPIVersion, http: stripeTransport)
     }
 
     /// The health of every configured provider, by name.

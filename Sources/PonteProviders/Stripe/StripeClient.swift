@@ -38,6 +38,13 @@ public struct StripeClient: Sendable {
         try await get("/v1/customers/\(OutboundRequest.pathSegment(id))", operation: "customers.retrieve")
     }
 
+    // MARK: - Account
+
+    /// The account the secret key belongs to: a cheap call that tells whether a key works.
+    public func retrieveAccount() async throws -> StripeAccount {
+        try await get("/v1/account", operation: "account.retrieve")
+    }
+
     // MARK: - PaymentIntents
 
     public func createPaymentIntent(

@@ -1,3 +1,18 @@
+/// A Stripe account (`GET /v1/account`): the fields a connection shows.
+public struct StripeAccount: Decodable, Sendable, Equatable {
+    public var id: String
+    public var email: String?
+    public var country: String?
+    public var defaultCurrency: String?
+    public var chargesEnabled: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, country
+        case defaultCurrency = "default_currency"
+        case chargesEnabled = "charges_enabled"
+    }
+}
+
 /// A Stripe customer (`cus_...`), the fields Ponte reads.
 public struct StripeCustomer: Decodable, Sendable, Equatable {
     public var id: String

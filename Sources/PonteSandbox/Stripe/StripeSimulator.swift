@@ -72,6 +72,9 @@ public struct StripeSimulator: ProviderSimulator {
         get("v1/payment_methods/:id", group) { call, state throws(StripeError) in
             try state.paymentMethodObject(call.id)
         }
+        // The account the key belongs to (https://docs.stripe.com/api/accounts/retrieve): what a
+        // connection test asks.
+        get("v1/account", group) { _, _ throws(StripeError) in Self.accountObject }
         get("v1/events/:id", group) { call, state throws(StripeError) in try state.event(call.id) }
         let eventFilters: Set<String> = ["delivery_success", "type", "types"]
         get("v1/events", group, allowed: Request.Page.listParameters.union(eventFilters)) {
@@ -92,6 +95,15 @@ public struct StripeSimulator: ProviderSimulator {
     }
 
     public func addControlRoutes(to group: RouterGroup<SandboxContext>) {}
+
+    /// The sandbox's one Stripe account, as `GET /v1/account` shows it.
+    static let accountObject: StripeJSON = .object([
+        "id": .string("acct_1PonteSandbox00"), "object": .string("account"), "type": .string("standard"),
+        "business_profile": .object(["name": .string("Ponte Sandbox"), "url": .null]),
+        "charges_enabled": .bool(true), "payouts_enabled": .bool(true), "details_submitted": .bool(true),
+        "country": .string("BR"), "default_currency": .string("brl"), "email": .string("sandbox@ponte.example"),
+        "created": .int(1_700_000_000), "metadata": .object([:]),
+    ])
 
     public func faultResponse(_ fault: APIFault) -> Response {
         let requestID = SandboxIDs.random("req_", length: 14)

@@ -24,8 +24,7 @@ struct JobAdminController: Sendable {
                 .query("status", .oneOf(JobStatus.allCases.map(\.rawValue)), "Only jobs with this status")
                 .query("queue", .string(), "Only this queue's")
                 .query("priority", .oneOf(JobPriority.allCases.map(\.rawValue)), "Only this priority")
-                .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-                .query("cursor", .string(), "The previous page's next_cursor")
+                .paged()
                 .response(200, .ref("JobPage"), "A page")
                 .errors(400, "INVALID_QUERY"),
             list

@@ -24,8 +24,7 @@ struct WebhookAdminController: Sendable {
             APIOperation("listWebhooks", "Stored webhooks, newest first", tags: ["Webhooks"])
                 .query("provider", .oneOf(WebhookProviderNames.all), "Only this provider's")
                 .query("status", .oneOf(WebhookStatus.allCases.map(\.rawValue)), "Only those with this status")
-                .query("limit", .integer(minimum: 1, maximum: Int64(ListParameters.maxLimit)), "Page size (default 50)")
-                .query("cursor", .string(), "The previous page's next_cursor")
+                .paged()
                 .response(200, .ref("WebhookPage"), "A page")
                 .errors(400, "INVALID_QUERY"),
             list

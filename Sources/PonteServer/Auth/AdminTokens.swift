@@ -13,8 +13,15 @@ public struct AdminTokens: Sendable {
     public struct Claims: Codable, Sendable, Equatable {
         public var sub: String
         public var role: String
+        /// The venue a venue user (`venue_admin`, `user`) belongs to.
+        public var venueID: String?
         public var iat: Int
         public var exp: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sub, role, iat, exp
+            case venueID = "venue_id"
+        }
     }
 
     /// Why a token was refused.
@@ -40,10 +47,11 @@ public struct AdminTokens: Sendable {
         self.key = SymmetricKey(data: secret)
     }
 
-    /// A signed token for `role`, valid from `now` for `lifetime` seconds.
-    public func issue(role: String, subject: String = "ponte-cli", now: Date, lifetime: TimeInterval) -> String {
+    /// A signed token for `role` (and, for a venue user, `venueID`), valid from `now` for
+    /// `lifetime` seconds.
+    public func issue(role: String, subject: String = "ponte-cli", venueID: String? = nil, now: Date, lifetime: TimeInterval) -> String {
         let issued = Int(now.timeIntervalSince1970)
-        let claims = Claims(sub: subject, role: role, iat: issued, exp: issued + Int(lifetime))
+        let claims = Claims(sub: subject, role: role, venueID: venueID, iat: issued, exp: issued + Int(lifetime))
         let header = Base64URL.encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

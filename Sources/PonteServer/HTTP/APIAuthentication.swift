@@ -25,7 +25,7 @@ struct APIAuthentication: Sendable {
         }
         do {
             let claims = try tokens.verify(token, now: now())
-            return Caller(subject: claims.sub, role: claims.role)
+            return Caller(subject: claims.sub, role: claims.role, scopes: claims.venueID.map { [Caller.venueScope: $0] } ?? [:])
         } catch {
             throw APIError.unauthorized(error.description)
         }

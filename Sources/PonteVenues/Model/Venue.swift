@@ -1,0 +1,128 @@
+import Foundation
+
+/// A venue — a concert hall, a theatre, a restaurant — that connects its own provider
+/// accounts. Venues are the module's tenants.
+struct Venue: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
+    var venueType: String
+    /// Where the venue is told of what happens to its connections (Standard Webhooks).
+    var webhookURL: String?
+    var createdAt: String
+    var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case venueType = "venue_type"
+        case webhookURL = "webhook_url"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// The providers a venue can connect, and how each is authorized.
+enum VenueProvider: String, Codable, Sendable, CaseIterable {
+    case square, stripe, mailchimp, quickbooks
+
+    enum Authorization: String, Codable, Sendable {
+        case oauth
+        case apiKey = "api_key"
+    }
+
+    var authorization: Authorization { self == .stripe ? .apiKey : .oauth }
+}
+
+/// A venue's connection to one provider (seed 004's integration config).
+struct Connection: Codable, Sendable, Equatable {
+    enum Status: String, Codable, Sendable, CaseIterable {
+        case disconnected, connecting, connected, error, suspended
+    }
+
+    enum Health: String, Codable, Sendable, CaseIterable {
+        case healthy, degraded, unhealthy, unknown
+    }
+
+    /// How the connection syncs (seed: `syncEnabled`, `syncInterval`, `syncDirection`).
+    struct SyncConfig: Codable, Sendable, Equatable {
+        var syncEnabled: Bool = true
+        var syncInterval: Int = 300
+        var syncDirection: Direction = .bidirectional
+
+        enum Direction: String, Codable, Sendable, CaseIterable {
+            case bidirectional, inbound, outbound
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case syncEnabled = "sync_enabled"
+            case syncInterval = "sync_interval"
+            case syncDirection = "sync_direction"
+        }
+    }
+
+    /// The provider account the credentials belong to.
+    struct Account: Codable, Sendable, Equatable {
+        var id: String
+        var name: String?
+    }
+
+    var id: String
+    var venueID: String
+    var integrationType: VenueProvider
+    var authType: VenueProvider.Authorization
+    var status: Status
+    var account: Account?
+    var config: SyncConfig
+    var connectedAt: String?
+    var disconnectedAt: String?
+    var lastSyncAt: String?
+    var healthStatus: Health
+    var healthCheckedAt: String?
+    var failureCount: Int
+    var lastError: String?
+    var lastErrorAt: String?
+    var createdAt: String
+    var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, account, config
+        case venueID = "venue_id"
+        case integrationType = "integration_type"
+        case authType = "auth_type"
+        case connectedAt = "connected_at"
+        case disconnectedAt = "disconnected_at"
+        case lastSyncAt = "last_sync_at"
+        case healthStatus = "health_status"
+        case healthCheckedAt = "health_checked_at"
+        case failureCount = "failure_count"
+        case lastError = "last_error"
+        case lastErrorAt = "last_error_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    /// The vault owner of this connection's credentials.
+    var vaultOwner: String { "venues/\(id)" }
+}
+
+/// One integration action, as the audit log keeps it: who, what, when, from where, outcome.
+struct AuditEntry: Codable, Sendable, Equatable {
+    enum Outcome: String, Codable, Sendable {
+        case succeeded, failed
+    }
+
+    var id: String
+    var venueID: String
+    var action: String
+    var provider: VenueProvider?
+    var actor: String
+    var role: String
+    var address: String?
+    var outcome: Outcome
+    var detail: String?
+    var at: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, action, provider, actor, role, address, outcome, detail, at
+        case venueID = "venue_id"
+    }
+}
