@@ -196,6 +196,7 @@ let package = Package(
                 "PonteProviders",
                 "PonteStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: transactionalSwiftSettings
         ),

@@ -32,7 +32,7 @@ struct HubHarness {
     let dataDirectory: String
 
     static let start: Int64 = 1_750_000_000_000_000  // 2025-06-15T15:06:40Z, a Sunday: 12:06 in São Paulo
-    static let queues = ["webhooks", "orders", "kiosk", "notifications", "providers", "default"]
+    static let queues = ["webhooks", "orders", "kiosk", "venues", "notifications", "providers", "default"]
 
     /// Runs due jobs of every queue until none is due, letting the sandbox's webhooks arrive
     /// and be processed in between.

@@ -20,6 +20,8 @@ public struct ProviderClientSettings: Sendable {
     public var ifoodClientSecret: String?
     public var ifoodPollingAPI: IFoodClient.PollingAPI = .events
     public var ifood: ProviderEndpoint = .ifood()
+    /// Venues' OAuth apps, by provider (those with a client id and secret).
+    public var oauthApps: [OAuthApp.Provider: OAuthApp] = [:]
     /// `TWILIO_ACCOUNT_SID` / `TWILIO_AUTH_TOKEN`.
     public var twilioAccountSID: String?
     public var twilioAuthToken: String?
@@ -64,6 +66,8 @@ public struct ProviderClients: Sendable {
     /// keys (a venue's connected account).
     public let stripeTransport: ProviderHTTPClient
     private let stripeAPIVersion: String?
+    private let oauthApps: [OAuthApp.Provider: OAuthApp]
+    private let httpClient: HTTPClient
 
     /// A provider's health: its circuit and its recent calls.
     public struct Health: Sendable, Equatable {
@@ -84,6 +88,8 @@ public struct ProviderClients: Sendable {
         func configured(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
         var transports: [String: ProviderHTTPClient] = [:]
 
+        oauthApps = settings.oauthApps
+        self.httpClient = httpClient
         stripeTransport = transport(settings.stripe)
         stripeAPIVersion = settings.stripeAPIVersion
         if let key = configured(settings.stripeSecretKey) {
@@ -114,6 +120,11 @@ public struct ProviderClients: Sendable {
             twilio = nil
         }
         self.transports = transports
+    }
+
+    /// The OAuth client of `provider`'s app, nil when the app is not configured.
+    public func oauth(_ provider: OAuthApp.Provider) -> OAuthClient? {
+        oauthApps[provider].map { OAuthClient(app: $0, http: httpClient) }
     }
 
     /// A Stripe client acting with `secretKey` (someone else's account, such as a venue's).

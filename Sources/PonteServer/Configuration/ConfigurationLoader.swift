@@ -149,6 +149,15 @@ struct ProviderSecret: Sendable {
         .init(label: "ifood.base_url", environmentName: "IFOOD_API_BASE_URL", section: ["ifood"], fileKeys: ["base_url"], keyPath: \.providerAPI.ifoodBaseURL, isSecret: false),
         .init(label: "twilio.account_sid", environmentName: "TWILIO_ACCOUNT_SID", section: ["twilio", "whatsapp"], fileKeys: ["account_sid"], keyPath: \.providerAPI.twilioAccountSID, isSecret: false),
         .init(label: "twilio.base_url", environmentName: "TWILIO_API_BASE_URL", section: ["twilio", "whatsapp"], fileKeys: ["base_url"], keyPath: \.providerAPI.twilioBaseURL, isSecret: false),
+        .init(label: "square.app_id", environmentName: "SQUARE_APP_ID", section: ["square"], fileKeys: ["app_id"], keyPath: \.providerAPI.squareAppID, isSecret: false),
+        .init(label: "square.app_secret", environmentName: "SQUARE_APP_SECRET", section: ["square"], fileKeys: ["app_secret"], keyPath: \.providerAPI.squareAppSecret, isSecret: true),
+        .init(label: "square.base_url", environmentName: "SQUARE_API_BASE_URL", section: ["square"], fileKeys: ["base_url"], keyPath: \.providerAPI.squareBaseURL, isSecret: false),
+        .init(label: "mailchimp.client_id", environmentName: "MAILCHIMP_CLIENT_ID", section: ["mailchimp"], fileKeys: ["client_id"], keyPath: \.providerAPI.mailchimpClientID, isSecret: false),
+        .init(label: "mailchimp.client_secret", environmentName: "MAILCHIMP_CLIENT_SECRET", section: ["mailchimp"], fileKeys: ["client_secret"], keyPath: \.providerAPI.mailchimpClientSecret, isSecret: true),
+        .init(label: "mailchimp.base_url", environmentName: "MAILCHIMP_API_BASE_URL", section: ["mailchimp"], fileKeys: ["base_url"], keyPath: \.providerAPI.mailchimpBaseURL, isSecret: false),
+        .init(label: "quickbooks.client_id", environmentName: "QUICKBOOKS_CLIENT_ID", section: ["quickbooks"], fileKeys: ["client_id"], keyPath: \.providerAPI.quickbooksClientID, isSecret: false),
+        .init(label: "quickbooks.client_secret", environmentName: "QUICKBOOKS_CLIENT_SECRET", section: ["quickbooks"], fileKeys: ["client_secret"], keyPath: \.providerAPI.quickbooksClientSecret, isSecret: true),
+        .init(label: "quickbooks.base_url", environmentName: "QUICKBOOKS_API_BASE_URL", section: ["quickbooks"], fileKeys: ["base_url"], keyPath: \.providerAPI.quickbooksBaseURL, isSecret: false),
     ]
 }
 

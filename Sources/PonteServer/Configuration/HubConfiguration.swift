@@ -101,7 +101,8 @@ public struct HubConfiguration: Sendable {
         let urls: [(String, String?)] = [
             ("PONTE_SANDBOX_URL", sandboxURL), ("STRIPE_API_BASE_URL", providerAPI.stripeBaseURL),
             ("ASAAS_API_BASE_URL", providerAPI.asaasBaseURL), ("IFOOD_API_BASE_URL", providerAPI.ifoodBaseURL),
-            ("TWILIO_API_BASE_URL", providerAPI.twilioBaseURL),
+            ("TWILIO_API_BASE_URL", providerAPI.twilioBaseURL), ("SQUARE_API_BASE_URL", providerAPI.squareBaseURL),
+            ("MAILCHIMP_API_BASE_URL", providerAPI.mailchimpBaseURL), ("QUICKBOOKS_API_BASE_URL", providerAPI.quickbooksBaseURL),
         ]
         for (name, value) in urls {
             guard let value else { continue }

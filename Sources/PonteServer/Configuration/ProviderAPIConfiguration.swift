@@ -23,5 +23,19 @@ public struct ProviderAPIConfiguration: Sendable, Equatable {
     /// TWILIO_API_BASE_URL, default `https://api.twilio.com`.
     public var twilioBaseURL: String?
 
+    /// Venues' OAuth apps (seed 004's names): SQUARE_APP_ID / SQUARE_APP_SECRET,
+    /// MAILCHIMP_CLIENT_ID / MAILCHIMP_CLIENT_SECRET, QUICKBOOKS_CLIENT_ID / QUICKBOOKS_CLIENT_SECRET.
+    public var squareAppID: String?
+    public var squareAppSecret: String?
+    public var mailchimpClientID: String?
+    public var mailchimpClientSecret: String?
+    public var quickbooksClientID: String?
+    public var quickbooksClientSecret: String?
+    /// SQUARE_API_BASE_URL, MAILCHIMP_API_BASE_URL, QUICKBOOKS_API_BASE_URL: one host for the
+    /// provider's OAuth and API calls (a sandbox); unset, the production hosts.
+    public var squareBaseURL: String?
+    public var mailchimpBaseURL: String?
+    public var quickbooksBaseURL: String?
+
     public init() {}
 }

@@ -14,5 +14,16 @@ extension ProviderClientSettings {
         if let url = api.asaasBaseURL { asaas.baseURL = url }
         if let url = api.ifoodBaseURL { ifood.baseURL = url }
         if let url = api.twilioBaseURL { twilio.baseURL = url }
+        func configured(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+        if let id = configured(api.squareAppID), let secret = configured(api.squareAppSecret) {
+            oauthApps[.square] = api.squareBaseURL.map { .square(clientID: id, clientSecret: secret, base: $0) } ?? .square(clientID: id, clientSecret: secret)
+        }
+        if let id = configured(api.mailchimpClientID), let secret = configured(api.mailchimpClientSecret) {
+            oauthApps[.mailchimp] = api.mailchimpBaseURL.map { .mailchimp(clientID: id, clientSecret: secret, base: $0) }
+                ?? .mailchimp(clientID: id, clientSecret: secret)
+        }
+        if let id = configured(api.quickbooksClientID), let secret = configured(api.quickbooksClientSecret) {
+            oauthApps[.quickbooks] = .quickbooks(clientID: id, clientSecret: secret, base: api.quickbooksBaseURL)
+        }
     }
 }

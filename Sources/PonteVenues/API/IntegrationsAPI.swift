@@ -14,6 +14,7 @@ struct IntegrationsAPI: Sendable {
     let context: ModuleContext
     let audit: VenueAudit
     let keys: APIKeyCheck
+    let oauth: OAuthFlow
 
     func addRoutes(to routes: inout APIRoutes) {
         let tags = ["Venue integrations"]
@@ -56,15 +57,22 @@ struct IntegrationsAPI: Sendable {
             "integrations/connect/{provider}",
             APIOperation(
                 "connectIntegration", "Connect a provider account",
-                description: "Stripe: the key is tested against Stripe (GET /v1/account), then stored encrypted; a key that fails the test is 401 and nothing is stored.",
+                description: "Square, Mailchimp, QuickBooks: answers the provider's authorization URL (state, and PKCE for Square); the callback completes it. Stripe: the key is tested against Stripe (GET /v1/account), then stored encrypted; a key that fails the test is 401 and nothing is stored.",
                 tags: tags
             )
             .path("provider", provider, "The provider")
             .body(.object(["venue_id": venue, "credentials": credentials.optional, "config": config.optional]))
-            .response(200, envelope(.object(["message": .string(), "integration_type": provider, "integration": .ref("VenueIntegration")])), "Connected")
-            .errors(400, "INVALID_JSON", "VENUE_ID_REQUIRED", "UNKNOWN_PROVIDER", "CREDENTIALS_REQUIRED", "INVALID_FIELD", "PROVIDER_NOT_SUPPORTED")
+            .response(
+                200,
+                envelope(.object([
+                    "message": .string(), "integration_type": JSONSchema.string("API key: the provider").optional,
+                    "integration": JSONSchema.ref("VenueIntegration").optional,
+                    "auth_url": JSONSchema.string("OAuth: where to send the venue's user").optional,
+                    "state_expires_at": JSONSchema.timestamp("OAuth: the authorization must end by then").optional,
+                ])), "Connected (API key), or the authorization to complete (OAuth)")
+            .errors(400, "INVALID_JSON", "VENUE_ID_REQUIRED", "UNKNOWN_PROVIDER", "CREDENTIALS_REQUIRED", "INVALID_FIELD")
             .errors(401, "CONNECTION_TEST_FAILED").errors(403, "VENUE_FORBIDDEN").errors(404, "VENUE_NOT_FOUND")
-            .errors(502, "PROVIDER_UNAVAILABLE"),
+            .errors(409, "OAUTH_APP_NOT_CONFIGURED").errors(502, "PROVIDER_UNAVAILABLE"),
             access: .authenticated, connect)
         routes.post(
             "integrations/{provider}/disconnect",
@@ -156,16 +164,19 @@ struct IntegrationsAPI: Sendable {
             ConnectInput.self, expected: #"{"venue_id": "…", "credentials": {"api_key": "sk_test_…"}, "config": {"sync_interval": 300}}"#)
         let venue = try await VenueAccess.venue(input.venueID, for: .manage, context, on: self.context.database)
         let config = try Self.config(input.config)
-        guard provider.authorization == .apiKey else {
-            throw APIError.badRequest(
-                "PROVIDER_NOT_SUPPORTED", "\(provider.rawValue) connects by OAuth, which this hub does not offer yet; only stripe connects here (by API key)")
+        if provider.authorization == .oauth {
+            let host = request.head.authority ?? "127.0.0.1"
+            let base = self.context.publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "http://\(host)"
+            let redirectURI = base + "/api/v1/integrations/oauth/callback/\(provider.rawValue)"
+            let (url, expiresAt) = try await oauth.start(venue: venue, provider: provider, config: config, redirectURI: redirectURI, by: AuditActor(context))
+            return try .json(encoding: Envelope(data: AuthorizationStart(authURL: url, stateExpiresAt: expiresAt)))
         }
         let key = try Self.apiKey(input.credentials?.apiKey, provider)
         let account: Connection.Account
         do {
             account = try await keys.test(provider, key: key)
         } catch let failure as APIKeyCheck.Failure {
-            try await audit.recordAlone("connect", venue: venue.id, provider: provider, outcome: .failed, detail: failure.message, context)
+            try await audit.recordAlone("connect", venue: venue.id, provider: provider, outcome: .failed, detail: failure.message, by: AuditActor(context))
             throw failure.apiError
         }
         let secret = input.credentials?.apiSecret
@@ -174,22 +185,9 @@ struct IntegrationsAPI: Sendable {
             let now = unit.now
             let at = VenuesStorage.timestamp(now)
             var connection = try await VenuesStorage.connection(venue: venue.id, provider: provider, in: unit)
-                ?? Connection(
-                    id: VenuesStorage.connectionIDs.next(at: VenuesStorage.date(now)), venueID: venue.id, integrationType: provider,
-                    authType: provider.authorization, status: .connecting, account: nil, config: config, connectedAt: nil,
-                    disconnectedAt: nil, lastSyncAt: nil, healthStatus: .unknown, healthCheckedAt: nil, failureCount: 0, lastError: nil,
-                    lastErrorAt: nil, createdAt: at, updatedAt: at)
-            connection.status = .connected
-            connection.account = account
+                ?? Connection.new(id: VenuesStorage.connectionIDs.next(at: VenuesStorage.date(now)), venue: venue.id, provider: provider, config: config, at: at)
             connection.config = config
-            connection.connectedAt = at
-            connection.disconnectedAt = nil
-            connection.healthStatus = .healthy
-            connection.healthCheckedAt = at
-            connection.failureCount = 0
-            connection.lastError = nil
-            connection.lastErrorAt = nil
-            connection.updatedAt = at
+            connection.connected(to: account, at: at)
             let sql = unit.executor
             try await self.context.vault.deleteAll(owner: connection.vaultOwner, in: sql)
             try await self.context.vault.put(owner: connection.vaultOwner, name: "api_key", secret: key, now: now, in: sql)
@@ -197,7 +195,7 @@ struct IntegrationsAPI: Sendable {
                 try await self.context.vault.put(owner: connection.vaultOwner, name: "api_secret", secret: secret, now: now, in: sql)
             }
             try await VenuesStorage.saveConnection(connection, in: unit)
-            try await audit.record("connect", venue: venue.id, provider: provider, detail: "account \(account.id)", context, in: unit)
+            try await audit.record("connect", venue: venue.id, provider: provider, detail: "account \(account.id)", by: AuditActor(context), in: unit)
             return connection
         }
         return try .json(
@@ -218,12 +216,12 @@ struct IntegrationsAPI: Sendable {
         } catch let failure as APIKeyCheck.Failure where !failure.unavailable {
             answer = KeyValidity(valid: false, account: nil, error: failure.message)
         } catch let failure as APIKeyCheck.Failure {
-            try await audit.recordAlone("api_key.validate", venue: venue.id, provider: provider, outcome: .failed, detail: failure.message, context)
+            try await audit.recordAlone("api_key.validate", venue: venue.id, provider: provider, outcome: .failed, detail: failure.message, by: AuditActor(context))
             throw failure.apiError
         }
         try await audit.recordAlone(
             "api_key.validate", venue: venue.id, provider: provider, outcome: answer.valid ? .succeeded : .failed,
-            detail: answer.error ?? answer.account.map { "account \($0.id)" } ?? "", context)
+            detail: answer.error ?? answer.account.map { "account \($0.id)" } ?? "", by: AuditActor(context))
         return try .json(encoding: Envelope(data: answer))
     }
 
@@ -231,21 +229,39 @@ struct IntegrationsAPI: Sendable {
         let provider = try Self.provider(context)
         let input = try await request.decodeJSON(ConnectInput.self, expected: #"{"venue_id": "…"}"#)
         let venue = try await VenueAccess.venue(input.venueID, for: .manage, context, on: self.context.database)
+        let revocation = try await revoke(venue: venue.id, provider: provider)
         let connection = try await self.context.transaction { unit -> Connection in
             guard var connection = try await VenuesStorage.connection(venue: venue.id, provider: provider, lock: true, in: unit) else {
                 throw Self.notConnected(provider, venue.id)
             }
             let removed = try await self.context.vault.deleteAll(owner: connection.vaultOwner, in: unit.executor)
+            try await unit.cancelPendingJobs(uniqueKeys: [OAuthFlow.refreshKey(connection.id)])
             let at = VenuesStorage.timestamp(unit.now)
             connection.status = .disconnected
             connection.disconnectedAt = at
             connection.healthStatus = .unknown
             connection.updatedAt = at
             try await VenuesStorage.saveConnection(connection, in: unit)
-            try await audit.record("disconnect", venue: venue.id, provider: provider, detail: "\(removed) credentials deleted", context, in: unit)
+            try await audit.record("disconnect", venue: venue.id, provider: provider, detail: "\(removed) credentials deleted" + (revocation.map { "; \($0)" } ?? ""), by: AuditActor(context), in: unit)
             return connection
         }
         return try .json(encoding: Disconnected(message: "\(provider.rawValue) integration disconnected successfully", data: connection))
+    }
+
+    /// Revokes an OAuth connection's token at the provider, where it offers revocation; what
+    /// happened, for the audit log (a failed revocation does not stop the disconnection).
+    private func revoke(venue: String, provider: VenueProvider) async throws -> String? {
+        guard provider.authorization == .oauth,
+            let connection = try await VenuesStorage.connection(venue: venue, provider: provider, on: context.database),
+            let token = try await context.vault.getString(owner: connection.vaultOwner, name: "access_token"),
+            let client = try? oauth.client(provider), client.app.revokeURL != nil
+        else { return nil }
+        do {
+            try await client.revoke(token: token)
+            return "token revoked at \(provider.rawValue)"
+        } catch {
+            return "revocation at \(provider.rawValue) failed: \(error)"
+        }
     }
 
     // MARK: Parts
@@ -262,6 +278,17 @@ struct IntegrationsAPI: Sendable {
         enum CodingKeys: String, CodingKey {
             case message, integration
             case integrationType = "integration_type"
+        }
+    }
+
+    struct AuthorizationStart: Encodable {
+        let authURL: String
+        let message = "Please complete OAuth authorization"
+        let stateExpiresAt: String
+        enum CodingKeys: String, CodingKey {
+            case message
+            case authURL = "auth_url"
+            case stateExpiresAt = "state_expires_at"
         }
     }
 

@@ -75,7 +75,7 @@ struct VenuesAPI: Sendable {
             guard try await VenuesStorage.insertVenue(venue, in: unit) else {
                 throw APIError.conflict("VENUE_EXISTS", "a venue \(id) already exists")
             }
-            try await audit.record("venue.create", venue: id, context, in: unit)
+            try await audit.record("venue.create", venue: id, by: AuditActor(context), in: unit)
             return venue
         }
         return try .json(encoding: venue, status: .created)
@@ -116,7 +116,7 @@ struct VenuesAPI: Sendable {
             venue.webhookURL = fields.webhookURL
             venue.updatedAt = VenuesStorage.timestamp(unit.now)
             try await VenuesStorage.updateVenue(venue, in: unit)
-            try await audit.record("venue.update", venue: id, context, in: unit)
+            try await audit.record("venue.update", venue: id, by: AuditActor(context), in: unit)
             return venue
         }
         return try .json(encoding: venue)
@@ -129,7 +129,7 @@ struct VenuesAPI: Sendable {
             guard try await VenuesStorage.deleteVenue(id, in: unit) else {
                 throw APIError.conflict("VENUE_HAS_CONNECTIONS", "venue \(id) has integrations that are not disconnected; disconnect them first")
             }
-            try await audit.record("venue.delete", venue: id, context, in: unit)
+            try await audit.record("venue.delete", venue: id, by: AuditActor(context), in: unit)
         }
         return Response(status: .noContent)
     }

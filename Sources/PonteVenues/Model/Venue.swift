@@ -80,11 +80,21 @@ struct Connection: Codable, Sendable, Equatable {
     var failureCount: Int
     var lastError: String?
     var lastErrorAt: String?
+    /// OAuth: when the access token expires (nil: it does not, or an API key).
+    var tokenExpiresAt: String?
+    var lastRefreshedAt: String?
+    var refreshCount: Int?
+    /// Refreshes that failed in a row (three put the connection in `error`).
+    var refreshFailures: Int?
     var createdAt: String
     var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, status, account, config
+        case tokenExpiresAt = "token_expires_at"
+        case lastRefreshedAt = "last_refreshed_at"
+        case refreshCount = "refresh_count"
+        case refreshFailures = "refresh_failures"
         case venueID = "venue_id"
         case integrationType = "integration_type"
         case authType = "auth_type"
@@ -98,6 +108,30 @@ struct Connection: Codable, Sendable, Equatable {
         case lastErrorAt = "last_error_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// A connection not yet connected.
+    static func new(id: String, venue: String, provider: VenueProvider, config: SyncConfig, at: String) -> Connection {
+        Connection(
+            id: id, venueID: venue, integrationType: provider, authType: provider.authorization, status: .connecting, account: nil,
+            config: config, connectedAt: nil, disconnectedAt: nil, lastSyncAt: nil, healthStatus: .unknown, healthCheckedAt: nil,
+            failureCount: 0, lastError: nil, lastErrorAt: nil, tokenExpiresAt: nil, lastRefreshedAt: nil, refreshCount: nil,
+            refreshFailures: nil, createdAt: at, updatedAt: at)
+    }
+
+    /// Marks it connected to `account` at `at`, with no error.
+    mutating func connected(to account: Account, at: String) {
+        status = .connected
+        self.account = account
+        connectedAt = at
+        disconnectedAt = nil
+        healthStatus = .healthy
+        healthCheckedAt = at
+        failureCount = 0
+        refreshFailures = 0
+        lastError = nil
+        lastErrorAt = nil
+        updatedAt = at
     }
 
     /// The vault owner of this connection's credentials.

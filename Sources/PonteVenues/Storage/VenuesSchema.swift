@@ -42,6 +42,29 @@ enum VenuesSchema {
                 """,
                 "CREATE INDEX venue_audit_by_venue ON venue_audit (venue_id, id)",
             ]
-        )
+        ),
+        Migration(
+            version: 2, name: "venue_oauth_states_refresh_lease",
+            sql: [
+                // A state is kept by its SHA-256 only: whoever reads the table cannot complete
+                // someone's authorization with it.
+                """
+                CREATE TABLE venue_oauth_states (
+                    state_hash TEXT PRIMARY KEY,
+                    venue_id TEXT NOT NULL REFERENCES venues (id),
+                    provider TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX venue_oauth_states_expiry ON venue_oauth_states (expires_at)",
+                // While set and in the future, one process is refreshing the connection's token.
+                "ALTER TABLE venue_connections ADD COLUMN refresh_lease_until BIGINT",
+            ]
+        ),
     ]
 }

@@ -117,6 +117,71 @@ enum VenuesStorage: ModuleStorage {
             .map { try decode(Connection.self, try $0.decode(DocumentRow.self).document) }
     }
 
+    static func connection(id: String, on database: any StoreDatabase) async throws -> Connection? {
+        try await database.read("SELECT document FROM venue_connections WHERE id = ?", [.text(id)]).first
+            .map { try decode(Connection.self, try $0.decode(DocumentRow.self).document) }
+    }
+
+    static func connection(id: String, lock: Bool = false, in unit: UnitOfWork) async throws -> Connection? {
+        try await unit.fetchOne(DocumentRow.self, "SELECT document FROM venue_connections WHERE id = ?", [.text(id)], forUpdate: lock)
+            .map { try decode(Connection.self, $0.document) }
+    }
+
+    /// Takes the connection's refresh lease until `until` if nobody holds it at `now`; true
+    /// when this caller has it (and alone may refresh the token until then).
+    static func takeRefreshLease(_ id: String, now: Int64, until: Int64, on database: any StoreDatabase) async throws -> Bool {
+        try await database.write { sql in
+            !(try await sql.query(
+                """
+                UPDATE venue_connections SET refresh_lease_until = ?
+                WHERE id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until <= ?) RETURNING id
+                """,
+                [.integer(until), .text(id), .integer(now)])).isEmpty
+        }
+    }
+
+    static func releaseRefreshLease(_ id: String, in unit: UnitOfWork) async throws {
+        try await unit.query("UPDATE venue_connections SET refresh_lease_until = NULL WHERE id = ?", [.text(id)])
+    }
+
+    static func releaseRefreshLease(_ id: String, on database: any StoreDatabase) async throws {
+        try await database.write { sql in
+            try await sql.query("UPDATE venue_connections SET refresh_lease_until = NULL WHERE id = ?", [.text(id)])
+        }
+    }
+
+    // MARK: OAuth states
+
+    struct OAuthState: Decodable {
+        let venueId: String
+        let provider: String
+        let subject: String
+        let role: String
+        let redirectUri: String
+    }
+
+    static func insertOAuthState(
+        hash: String, venue: String, provider: VenueProvider, subject: String, role: String, redirectURI: String, expiresAt: Int64,
+        in unit: UnitOfWork
+    ) async throws {
+        try await unit.insert(
+            into: "venue_oauth_states",
+            ["state_hash": .text(hash), "venue_id": .text(venue), "provider": .text(provider.rawValue), "subject": .text(subject),
+             "role": .text(role), "redirect_uri": .text(redirectURI), "created_at": .integer(unit.now), "expires_at": .integer(expiresAt)])
+    }
+
+    /// Uses the state once: marks it used and returns it if it is `provider`'s, unexpired at
+    /// `now` and unused; nil otherwise (unknown, expired or used — never twice).
+    static func consumeOAuthState(hash: String, provider: VenueProvider, in unit: UnitOfWork) async throws -> OAuthState? {
+        try await unit.fetchOne(
+            OAuthState.self,
+            """
+            UPDATE venue_oauth_states SET used_at = ? WHERE state_hash = ? AND provider = ? AND used_at IS NULL AND expires_at > ?
+            RETURNING venue_id, provider, subject, role, redirect_uri
+            """,
+            [.integer(unit.now), .text(hash), .text(provider.rawValue), .integer(unit.now)])
+    }
+
     // MARK: Audit
 
     static func insertAudit(_ entry: AuditEntry, at now: Int64, in unit: UnitOfWork) async throws {
