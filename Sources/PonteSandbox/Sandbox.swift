@@ -6,7 +6,9 @@ import ServiceLifecycle
 /// The sandbox: a faithful simulator of each provider, on one router, each under its
 /// provider's prefix with the provider's real paths below it (`/stripe/v1/...`,
 /// `/asaas/v3/...`, `/ifood/authentication/v1.0/...`, `/ifood/order/v1.0/...`,
-/// `/twilio/2010-04-01/...`), plus a control API under `/_sandbox`.
+/// `/twilio/2010-04-01/...`, `/square/oauth2/...` and `/square/v2/...`, `/mailchimp/oauth2/...`
+/// and `/mailchimp/3.0/...`, `/quickbooks/connect/oauth2`, `/quickbooks/oauth2/v1/...` and
+/// `/quickbooks/v3/company/...`), plus a control API under `/_sandbox`.
 public final class Sandbox: Sendable {
     public let environment: SandboxEnvironment
     public let simulators: [any ProviderSimulator]
@@ -39,6 +41,9 @@ public final class Sandbox: Sendable {
             AsaasSimulator(environment: environment),
             IFoodSimulator(environment: environment),
             TwilioSimulator(environment: environment),
+            SquareSimulator(environment: environment),
+            MailchimpSimulator(environment: environment),
+            QuickBooksSimulator(environment: environment),
         ]
     }
 

@@ -71,16 +71,18 @@ public enum SandboxWiring {
             configuration[keyPath: keyPath] = fallback
             return fallback
         }
-        return SandboxCredentials(
-            stripeSecretKey: fill(\.providerAPI.stripeSecretKey, defaults.stripeSecretKey),
-            stripeWebhookSecret: fill(\.secrets.stripe, defaults.stripeWebhookSecret),
-            asaasAPIKey: fill(\.providerAPI.asaasAPIKey, defaults.asaasAPIKey),
-            asaasWebhookToken: fill(\.secrets.asaas, defaults.asaasWebhookToken),
-            ifoodClientID: fill(\.providerAPI.ifoodClientID, defaults.ifoodClientID),
-            ifoodClientSecret: fill(\.secrets.ifood, defaults.ifoodClientSecret),
-            twilioAccountSID: fill(\.providerAPI.twilioAccountSID, defaults.twilioAccountSID),
-            twilioAuthToken: fill(\.secrets.twilio, defaults.twilioAuthToken)
-        )
+        // The hub has no settings for Square, Mailchimp and QuickBooks yet, so their OAuth apps
+        // keep the sandbox defaults here; they join this list when the hub reads their variables.
+        var credentials = defaults
+        credentials.stripeSecretKey = fill(\.providerAPI.stripeSecretKey, defaults.stripeSecretKey)
+        credentials.stripeWebhookSecret = fill(\.secrets.stripe, defaults.stripeWebhookSecret)
+        credentials.asaasAPIKey = fill(\.providerAPI.asaasAPIKey, defaults.asaasAPIKey)
+        credentials.asaasWebhookToken = fill(\.secrets.asaas, defaults.asaasWebhookToken)
+        credentials.ifoodClientID = fill(\.providerAPI.ifoodClientID, defaults.ifoodClientID)
+        credentials.ifoodClientSecret = fill(\.secrets.ifood, defaults.ifoodClientSecret)
+        credentials.twilioAccountSID = fill(\.providerAPI.twilioAccountSID, defaults.twilioAccountSID)
+        credentials.twilioAuthToken = fill(\.secrets.twilio, defaults.twilioAuthToken)
+        return credentials
     }
 
     /// Points each provider's API base URL that is not set at `<sandboxURL>/<provider>`.

@@ -7,22 +7,31 @@ import PonteSandbox
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run the provider simulators (Stripe, Asaas, iFood, Twilio) on one port, for development and tests.",
+        abstract:
+            "Run the provider simulators (Stripe, Asaas, iFood, Twilio, Square, Mailchimp, QuickBooks) on one port, for development and tests.",
         discussion: """
             Each simulator speaks its provider's wire format under the provider's prefix: \
             /stripe/v1/..., /asaas/v3/..., /ifood/authentication/v1.0/... and /ifood/order/v1.0/..., \
-            /twilio/2010-04-01/... Point a client or SDK at http://HOST:PORT/<provider> as its base URL.
+            /twilio/2010-04-01/..., /square/oauth2/... and /square/v2/..., /mailchimp/oauth2/... and \
+            /mailchimp/3.0/..., /quickbooks/connect/oauth2, /quickbooks/oauth2/v1/... and \
+            /quickbooks/v3/company/... Point a client or SDK at http://HOST:PORT/<provider> as its base URL.
+            Square, Mailchimp and QuickBooks are OAuth 2.0 servers (authorize redirect, code exchange, \
+            refresh, revoke) with the one API call a connection test makes.
             Credentials come from the same variables the hub reads (STRIPE_SECRET_KEY, \
             STRIPE_WEBHOOK_SECRET, ASAAS_API_KEY, ASAAS_WEBHOOK_TOKEN, IFOOD_CLIENT_ID, \
-            IFOOD_CLIENT_SECRET, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN); unset ones take fixed \
-            sandbox defaults, logged at start. Requests with another credential get the provider's own \
-            authentication error.
+            IFOOD_CLIENT_SECRET, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SQUARE_APP_ID, SQUARE_APP_SECRET, \
+            MAILCHIMP_CLIENT_ID, MAILCHIMP_CLIENT_SECRET, MAILCHIMP_API_KEY, QUICKBOOKS_CLIENT_ID, \
+            QUICKBOOKS_CLIENT_SECRET; the hub does not read the last seven yet); unset ones take fixed \
+            sandbox defaults, logged at start. Requests \
+            with another credential get the provider's own authentication error.
             Webhooks (a PIX paid, an iFood order placed, a message delivered) are signed as the \
             provider signs them and sent to HUB_BASE_URL/webhooks/<provider>.
             The control API under /_sandbox acts as the outside world: fault injection \
             (PUT /_sandbox/faults/<provider>), clock (POST /_sandbox/clock/advance), the money ledger \
             (GET /_sandbox/ledger), webhook deliveries (GET /_sandbox/webhooks), and each provider's \
-            actions (see the README).
+            actions (see the README), among them /_sandbox/<square|mailchimp|quickbooks>/oauth: deny the \
+            next authorization, set the lifetime of new access tokens, expire or revoke a token, and \
+            count token requests by grant type.
             """
     )
 

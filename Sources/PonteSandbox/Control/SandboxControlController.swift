@@ -12,6 +12,10 @@ import Logging
 /// - `GET  /_sandbox/ledger` — every movement of money, and references that moved twice
 /// - `GET  /_sandbox/webhooks` — the webhook delivery log
 ///
+/// Each simulator adds its own routes under `/_sandbox/{provider}` (Asaas payments, iFood orders,
+/// Twilio inbound messages; the OAuth servers of Square, Mailchimp and QuickBooks share
+/// `OAuthControlRoutes`).
+///
 /// Errors use the hub's shape: `{"error": {"code": "...", "message": "..."}}`.
 struct SandboxControlController: Sendable {
     let sandbox: Sandbox

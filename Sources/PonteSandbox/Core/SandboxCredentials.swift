@@ -21,6 +21,20 @@ public struct SandboxCredentials: Sendable, Equatable {
     public var twilioAccountSID: String
     /// `TWILIO_AUTH_TOKEN`: the Basic-auth password, also the webhook HMAC-SHA1 key.
     public var twilioAuthToken: String
+    /// `SQUARE_APP_ID`: the OAuth `client_id` (Square's "Application ID").
+    public var squareAppID: String
+    /// `SQUARE_APP_SECRET`: the OAuth `client_secret`, also `Authorization: Client <secret>` of revoke.
+    public var squareAppSecret: String
+    /// `MAILCHIMP_CLIENT_ID`: the OAuth `client_id` of the registered app.
+    public var mailchimpClientID: String
+    /// `MAILCHIMP_CLIENT_SECRET`: the OAuth `client_secret`.
+    public var mailchimpClientSecret: String
+    /// `MAILCHIMP_API_KEY`: an API key (`<key>-<dc>`) the Marketing API also accepts, by HTTP Basic.
+    public var mailchimpAPIKey: String
+    /// `QUICKBOOKS_CLIENT_ID`: the OAuth `client_id`, the Basic-auth user of the token endpoint.
+    public var quickbooksClientID: String
+    /// `QUICKBOOKS_CLIENT_SECRET`: the OAuth `client_secret`, the Basic-auth password.
+    public var quickbooksClientSecret: String
 
     /// The defaults used when a variable is not set. None of them is a real credential.
     public static let defaults = SandboxCredentials(
@@ -31,7 +45,14 @@ public struct SandboxCredentials: Sendable, Equatable {
         ifoodClientID: "ponte-sandbox-ifood-client",
         ifoodClientSecret: "ponte-sandbox-ifood-secret",
         twilioAccountSID: "AC00000000000000000000000000000000",
-        twilioAuthToken: "ponte_sandbox_twilio_auth_token"
+        twilioAuthToken: "ponte_sandbox_twilio_auth_token",
+        squareAppID: "sandbox-sq0idb-ponte-sandbox-app",
+        squareAppSecret: "sandbox-sq0csb-ponte-sandbox-secret",
+        mailchimpClientID: "ponte-sandbox-mailchimp-client",
+        mailchimpClientSecret: "ponte-sandbox-mailchimp-secret",
+        mailchimpAPIKey: "00000000000000000000000000000000-us6",
+        quickbooksClientID: "ponte-sandbox-quickbooks-client",
+        quickbooksClientSecret: "ponte-sandbox-quickbooks-secret"
     )
 
     /// The environment variable each credential is read from.
@@ -44,11 +65,20 @@ public struct SandboxCredentials: Sendable, Equatable {
         ("IFOOD_CLIENT_SECRET", \.ifoodClientSecret),
         ("TWILIO_ACCOUNT_SID", \.twilioAccountSID),
         ("TWILIO_AUTH_TOKEN", \.twilioAuthToken),
+        ("SQUARE_APP_ID", \.squareAppID),
+        ("SQUARE_APP_SECRET", \.squareAppSecret),
+        ("MAILCHIMP_CLIENT_ID", \.mailchimpClientID),
+        ("MAILCHIMP_CLIENT_SECRET", \.mailchimpClientSecret),
+        ("MAILCHIMP_API_KEY", \.mailchimpAPIKey),
+        ("QUICKBOOKS_CLIENT_ID", \.quickbooksClientID),
+        ("QUICKBOOKS_CLIENT_SECRET", \.quickbooksClientSecret),
     ]
 
     public init(
         stripeSecretKey: String, stripeWebhookSecret: String, asaasAPIKey: String, asaasWebhookToken: String,
-        ifoodClientID: String, ifoodClientSecret: String, twilioAccountSID: String, twilioAuthToken: String
+        ifoodClientID: String, ifoodClientSecret: String, twilioAccountSID: String, twilioAuthToken: String,
+        squareAppID: String, squareAppSecret: String, mailchimpClientID: String, mailchimpClientSecret: String,
+        mailchimpAPIKey: String, quickbooksClientID: String, quickbooksClientSecret: String
     ) {
         self.stripeSecretKey = stripeSecretKey
         self.stripeWebhookSecret = stripeWebhookSecret
@@ -58,6 +88,13 @@ public struct SandboxCredentials: Sendable, Equatable {
         self.ifoodClientSecret = ifoodClientSecret
         self.twilioAccountSID = twilioAccountSID
         self.twilioAuthToken = twilioAuthToken
+        self.squareAppID = squareAppID
+        self.squareAppSecret = squareAppSecret
+        self.mailchimpClientID = mailchimpClientID
+        self.mailchimpClientSecret = mailchimpClientSecret
+        self.mailchimpAPIKey = mailchimpAPIKey
+        self.quickbooksClientID = quickbooksClientID
+        self.quickbooksClientSecret = quickbooksClientSecret
     }
 
     /// The credentials in `environment`, each unset or empty one taking its default.

@@ -5,6 +5,9 @@ public enum SandboxProvider: String, CaseIterable, Sendable, Codable, CustomStri
     case asaas
     case ifood
     case twilio
+    case square
+    case mailchimp
+    case quickbooks
 
     public var description: String { rawValue }
 }
