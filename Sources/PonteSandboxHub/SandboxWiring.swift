@@ -71,8 +71,6 @@ public enum SandboxWiring {
             configuration[keyPath: keyPath] = fallback
             return fallback
         }
-        // The hub has no settings for Square, Mailchimp and QuickBooks yet, so their OAuth apps
-        // keep the sandbox defaults here; they join this list when the hub reads their variables.
         var credentials = defaults
         credentials.stripeSecretKey = fill(\.providerAPI.stripeSecretKey, defaults.stripeSecretKey)
         credentials.stripeWebhookSecret = fill(\.secrets.stripe, defaults.stripeWebhookSecret)
@@ -82,6 +80,12 @@ public enum SandboxWiring {
         credentials.ifoodClientSecret = fill(\.secrets.ifood, defaults.ifoodClientSecret)
         credentials.twilioAccountSID = fill(\.providerAPI.twilioAccountSID, defaults.twilioAccountSID)
         credentials.twilioAuthToken = fill(\.secrets.twilio, defaults.twilioAuthToken)
+        credentials.squareAppID = fill(\.providerAPI.squareAppID, defaults.squareAppID)
+        credentials.squareAppSecret = fill(\.providerAPI.squareAppSecret, defaults.squareAppSecret)
+        credentials.mailchimpClientID = fill(\.providerAPI.mailchimpClientID, defaults.mailchimpClientID)
+        credentials.mailchimpClientSecret = fill(\.providerAPI.mailchimpClientSecret, defaults.mailchimpClientSecret)
+        credentials.quickbooksClientID = fill(\.providerAPI.quickbooksClientID, defaults.quickbooksClientID)
+        credentials.quickbooksClientSecret = fill(\.providerAPI.quickbooksClientSecret, defaults.quickbooksClientSecret)
         return credentials
     }
 
@@ -91,6 +95,8 @@ public enum SandboxWiring {
         let urls: [(WritableKeyPath<HubConfiguration, String?>, SandboxProvider)] = [
             (\.providerAPI.stripeBaseURL, .stripe), (\.providerAPI.asaasBaseURL, .asaas),
             (\.providerAPI.ifoodBaseURL, .ifood), (\.providerAPI.twilioBaseURL, .twilio),
+            (\.providerAPI.squareBaseURL, .square), (\.providerAPI.mailchimpBaseURL, .mailchimp),
+            (\.providerAPI.quickbooksBaseURL, .quickbooks),
         ]
         for (keyPath, provider) in urls where configuration[keyPath: keyPath] == nil {
             configuration[keyPath: keyPath] = "\(base)/\(provider.rawValue)"

@@ -118,7 +118,9 @@ import Testing
             }
         }
         #expect(names.count > 100)
-        let offenders = Set(names.filter { $0.wholeMatch(of: /[a-z][a-z0-9_]*/) == nil })
+        // Names a provider chooses, on the routes it calls: Intuit's OAuth callback sends `realmId`.
+        let providers: Set = ["realmId"]
+        let offenders = Set(names.filter { $0.wholeMatch(of: /[a-z][a-z0-9_]*/) == nil && !providers.contains($0) })
         #expect(offenders.isEmpty, "not snake_case: \(offenders.sorted())")
     }
 }

@@ -65,12 +65,11 @@ public struct OAuthApp: Sendable, Equatable {
             tokenURL: base + "/oauth2/token", revokeURL: nil, metadataURL: base + "/oauth2/metadata", scopes: [])
     }
 
-    /// Whether the provider takes a PKCE challenge (Square does; Mailchimp documents none,
-    /// Intuit's code flow is used with its client secret).
-    public var usesPKCE: Bool { provider == .square }
-
-    /// The page to send the venue's user to.
-    public func authorizationURL(state: String, redirectURI: String, codeChallenge: String?) -> String {
+    /// The page to send the venue's user to. (No PKCE: the hub keeps the client secret on the
+    /// server, which is what the code flow is for; Square's PKCE flow is its flow for clients
+    /// without a secret and makes refresh tokens single-use, PROVIDERS.md §2.5; Mailchimp
+    /// documents none, §14.1.)
+    public func authorizationURL(state: String, redirectURI: String) -> String {
         var components = URLComponents(string: authorizeURL) ?? URLComponents()
         var items = [URLQueryItem(name: "client_id", value: clientID)]
         switch provider {
@@ -82,9 +81,6 @@ public struct OAuthApp: Sendable, Equatable {
             items += [URLQueryItem(name: "response_type", value: "code")]
         }
         items += [URLQueryItem(name: "redirect_uri", value: redirectURI), URLQueryItem(name: "state", value: state)]
-        if let codeChallenge, usesPKCE {
-            items += [URLQueryItem(name: "code_challenge", value: codeChallenge), URLQueryItem(name: "code_challenge_method", value: "S256")]
-        }
         components.queryItems = (components.queryItems ?? []) + items
         // `+` and `&` inside values must be escaped: URLComponents leaves `+` alone.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")

@@ -17,10 +17,8 @@ public struct OAuthClient: Sendable {
     }
 
     /// The tokens for the code the callback brought.
-    public func exchange(code: String, redirectURI: String, codeVerifier: String?, now: Date) async throws -> OAuthTokens {
-        var fields = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
-        if let codeVerifier, app.usesPKCE { fields.append(("code_verifier", codeVerifier)) }
-        var tokens = try await token(fields, now: now)
+    public func exchange(code: String, redirectURI: String, now: Date) async throws -> OAuthTokens {
+        var tokens = try await token([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)], now: now)
         if app.provider == .mailchimp { tokens = try await withMetadata(tokens) }
         return tokens
     }

@@ -57,7 +57,7 @@ struct IntegrationsAPI: Sendable {
             "integrations/connect/{provider}",
             APIOperation(
                 "connectIntegration", "Connect a provider account",
-                description: "Square, Mailchimp, QuickBooks: answers the provider's authorization URL (state, and PKCE for Square); the callback completes it. Stripe: the key is tested against Stripe (GET /v1/account), then stored encrypted; a key that fails the test is 401 and nothing is stored.",
+                description: "Square, Mailchimp, QuickBooks: answers the provider's authorization URL (with a single-use state); the callback completes it. Stripe: the key is tested against Stripe (GET /v1/account), then stored encrypted; a key that fails the test is 401 and nothing is stored.",
                 tags: tags
             )
             .path("provider", provider, "The provider")

@@ -8,8 +8,7 @@ import PonteProviders
 import PonteStore
 
 /// OAuth 2.0 connections (seed 004, critical feature 2): the authorization started with a
-/// state kept durably (its hash, with venue, user and provider; 10 minutes; used once) and a
-/// PKCE verifier in the vault where the provider takes one; the callback that exchanges the
+/// state kept durably (its hash, with venue, user and provider; 10 minutes; used once); the callback that exchanges the
 /// code and keeps the tokens encrypted; and refreshes — a job at each token's expiry minus 5
 /// minutes, or asked for — serialized across every process by a lease on the connection row,
 /// so that two processes never refresh one token at once and the newest refresh token is the
@@ -54,8 +53,6 @@ struct OAuthFlow: Sendable {
     ) async throws -> (url: String, expiresAt: String) {
         let client = try client(provider)
         let state = Self.randomToken()
-        let verifier = client.app.usesPKCE ? Self.randomToken() : nil
-        let challenge = verifier.map { Self.base64URL(Array(SHA256.hash(data: Array($0.utf8)))) }
         let hash = Self.hash(state)
         let expiresAt = try await context.transaction { unit -> Int64 in
             _ = try await VenuesStorage.venue(venue.id, lock: true, in: unit)
@@ -63,9 +60,6 @@ struct OAuthFlow: Sendable {
             try await VenuesStorage.insertOAuthState(
                 hash: hash, venue: venue.id, provider: provider, subject: actor.subject, role: actor.role, redirectURI: redirectURI,
                 expiresAt: expiresAt, in: unit)
-            if let verifier {
-                try await context.vault.put(owner: Self.stateOwner(hash), name: "code_verifier", secret: verifier, now: unit.now, in: unit.executor)
-            }
             let at = VenuesStorage.timestamp(unit.now)
             var connection = try await VenuesStorage.connection(venue: venue.id, provider: provider, lock: true, in: unit)
                 ?? Connection.new(id: VenuesStorage.connectionIDs.next(at: VenuesStorage.date(unit.now)), venue: venue.id, provider: provider, config: config, at: at)
@@ -76,7 +70,7 @@ struct OAuthFlow: Sendable {
             try await audit.record("connect", venue: venue.id, provider: provider, detail: "authorization started", by: actor, in: unit)
             return expiresAt
         }
-        let url = client.app.authorizationURL(state: state, redirectURI: redirectURI, codeChallenge: challenge)
+        let url = client.app.authorizationURL(state: state, redirectURI: redirectURI)
         return (url, VenuesStorage.timestamp(expiresAt))
     }
 
@@ -95,16 +89,13 @@ struct OAuthFlow: Sendable {
         address: String?
     ) async throws -> Completion {
         let hash = Self.hash(state)
-        let (saved, verifier) = try await context.transaction { unit -> (VenuesStorage.OAuthState, String?) in
+        let saved = try await context.transaction { unit -> VenuesStorage.OAuthState in
             guard let saved = try await VenuesStorage.consumeOAuthState(hash: hash, provider: provider, in: unit) else {
                 throw APIError(
                     .unauthorized, code: "OAUTH_STATE_INVALID",
                     message: "this authorization's state is unknown, expired (10 minutes) or already used; start again with POST /api/v1/integrations/connect/\(provider.rawValue)")
             }
-            let owner = Self.stateOwner(hash)
-            let verifier = try await context.vault.get(owner: owner, name: "code_verifier", in: unit.executor).map { String(decoding: $0, as: UTF8.self) }
-            try await context.vault.deleteAll(owner: owner, in: unit.executor)
-            return (saved, verifier)
+            return saved
         }
         let actor = AuditActor(subject: saved.subject, role: saved.role, address: address)
         if let error {
@@ -118,7 +109,7 @@ struct OAuthFlow: Sendable {
         }
         let tokens: OAuthTokens
         do {
-            tokens = try await client(provider).exchange(code: code, redirectURI: saved.redirectUri, codeVerifier: verifier, now: now())
+            tokens = try await client(provider).exchange(code: code, redirectURI: saved.redirectUri, now: now())
         } catch let failure as OAuthError {
             try await endAttempt(saved.venueId, provider, reason: "the code exchange failed: \(failure)", by: actor)
             return .refused(venue: saved.venueId, reason: failure.code)
@@ -163,7 +154,8 @@ struct OAuthFlow: Sendable {
     /// result and use the token it stored.
     @discardableResult
     func refresh(_ connectionID: String, force: Bool, by actor: AuditActor) async throws -> Connection {
-        let asked = context.jobs.clock.now()
+        // A refresh counted after this one was asked for is one it can use instead.
+        let countAsked = try await VenuesStorage.connection(id: connectionID, on: context.database)?.refreshCount ?? 0
         for _ in 0..<200 {
             let now = context.jobs.clock.now()
             guard try await VenuesStorage.takeRefreshLease(connectionID, now: now, until: now + Self.leaseLength, on: context.database) else {
@@ -174,7 +166,7 @@ struct OAuthFlow: Sendable {
                 throw APIError.notFound("INTEGRATION_NOT_FOUND", "no connection \(connectionID)")
             }
             // Someone refreshed it while this caller waited (or long enough before): use theirs.
-            let refreshedMeanwhile = connection.lastRefreshedAt.flatMap(VenuesStorage.microseconds).map { $0 >= asked } ?? false
+            let refreshedMeanwhile = (connection.refreshCount ?? 0) > countAsked
             if connection.status != .connected || refreshedMeanwhile || (!force && !Self.needsRefresh(connection, now: now)) {
                 try await VenuesStorage.releaseRefreshLease(connectionID, on: context.database)
                 return connection
@@ -300,8 +292,6 @@ struct OAuthFlow: Sendable {
     private func now() -> Date { VenuesStorage.date(context.jobs.clock.now()) }
 
     static func microseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
-
-    static func stateOwner(_ hash: String) -> String { "venues/oauth-state/\(hash)" }
 
     static func randomToken() -> String {
         base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
