@@ -102,6 +102,62 @@ private struct SquareOAuth {
         }
     }
 
+    @Test func pkceCodeNeedsItsVerifierAndItsRefreshTokenWorksOnce() async throws {
+        // RFC 7636 Appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        #expect(OAuthGrants.s256(verifier) == challenge)
+        try await SquareOAuth.run { square in
+            let authorize = try await square.driver.get(
+                "/square/oauth2/authorize",
+                query: [
+                    ("client_id", square.appID), ("scope", "MERCHANT_PROFILE_READ"), ("session", "false"),
+                    ("state", "st-p"), ("redirect_uri", hubCallback), ("code_challenge", challenge),
+                    ("code_challenge_method", "S256"),
+                ])
+            let code = try #require(authorize.redirectParameters["code"])
+            let noSecret: [String: Any] = ["client_secret": NSNull()]
+
+            func exchange(_ fields: [String: Any]) async throws -> OAuthAnswer {
+                var body: [String: Any] = ["client_id": square.appID, "grant_type": "authorization_code", "code": code]
+                body.merge(fields) { _, new in new }
+                body = body.filter { !($0.value is NSNull) }
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+                return try await square.driver.sendJSON(.post, "/square/oauth2/token", json)
+            }
+            let missing = try await exchange(noSecret)
+            #expect(missing.status == .badRequest)
+            #expect(missing.squareError["field"] as? String == "code_verifier")
+            let wrong = try await exchange(["code_verifier": "not-the-verifier-not-the-verifier-not-the-v"])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.squareError["field"] as? String == "code_verifier")
+
+            let token = try await exchange(["code_verifier": verifier])
+            #expect(token.status == .ok, "\(token.text)")
+            #expect(token.object["refresh_token_expires_at"] as? String == "2026-06-08T15:00:00Z")  // 90 days
+            let first = try #require(token.object["refresh_token"] as? String)
+
+            let refreshed = try await square.driver.sendJSON(
+                .post, "/square/oauth2/token",
+                #"{"client_id": "\#(square.appID)", "grant_type": "refresh_token", "refresh_token": "\#(first)"}"#)
+            #expect(refreshed.status == .ok, "\(refreshed.text)")
+            let second = try #require(refreshed.object["refresh_token"] as? String)
+            #expect(second != first)
+            #expect(try await square.refresh(first).status == .unauthorized)
+            #expect(try await square.refresh(second).status == .ok)
+        }
+    }
+
+    @Test func codeFlowCodeNeedsTheClientSecret() async throws {
+        try await SquareOAuth.run { square in
+            let code = try await square.code()
+            let json = #"{"client_id": "\#(square.appID)", "grant_type": "authorization_code", "code": "\#(code)"}"#
+            let answer = try await square.driver.sendJSON(.post, "/square/oauth2/token", json)
+            #expect(answer.status == .unauthorized)
+            #expect(answer.object["type"] as? String == "service.not_authorized")
+        }
+    }
+
     @Test func shortLivedTokensExpireInADay() async throws {
         try await SquareOAuth.run { square in
             let answer = try await square.obtainToken([

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 
@@ -9,33 +10,50 @@ import Synchronization
 /// Wire formats, error shapes and each provider's rules stay in its simulator; `Policy` says
 /// how its tokens behave.
 public final class OAuthGrants: Sendable {
+    /// How the refresh tokens of one kind of grant behave.
+    public struct RefreshRule: Sendable {
+        /// Whether a refresh answers a new refresh token and retires the one presented.
+        public var rotates: Bool
+        /// How long a refresh token lives after it is issued; nil: until its grant is revoked.
+        public var lifetime: TimeInterval?
+
+        public init(rotates: Bool, lifetime: TimeInterval?) {
+            self.rotates = rotates
+            self.lifetime = lifetime
+        }
+    }
+
     /// How one provider's codes and tokens behave.
     public struct Policy: Sendable {
         /// How long an authorization code can be exchanged after it is issued.
         public var codeLifetime: TimeInterval
         /// Whether a grant comes with a refresh token (Mailchimp's do not).
         public var issuesRefreshTokens: Bool
-        /// Whether a refresh answers a new refresh token and retires the one presented.
-        public var rotatesRefreshTokens: Bool
-        /// How long a refresh token lives after it is issued; nil: until its grant is revoked.
-        public var refreshTokenLifetime: TimeInterval?
+        /// The refresh tokens of grants made without PKCE.
+        public var refresh: RefreshRule
+        /// The refresh tokens of grants whose code was bound to a PKCE challenge.
+        public var pkceRefresh: RefreshRule
         public var newCode: @Sendable () -> String
         public var newAccessToken: @Sendable () -> String
         public var newRefreshToken: @Sendable () -> String
 
+        /// `pkceRefresh` defaults to `refresh`.
         public init(
-            codeLifetime: TimeInterval, issuesRefreshTokens: Bool, rotatesRefreshTokens: Bool,
-            refreshTokenLifetime: TimeInterval?, newCode: @escaping @Sendable () -> String,
-            newAccessToken: @escaping @Sendable () -> String, newRefreshToken: @escaping @Sendable () -> String
+            codeLifetime: TimeInterval, issuesRefreshTokens: Bool, refresh: RefreshRule,
+            pkceRefresh: RefreshRule? = nil,
+            newCode: @escaping @Sendable () -> String, newAccessToken: @escaping @Sendable () -> String,
+            newRefreshToken: @escaping @Sendable () -> String
         ) {
             self.codeLifetime = codeLifetime
             self.issuesRefreshTokens = issuesRefreshTokens
-            self.rotatesRefreshTokens = rotatesRefreshTokens
-            self.refreshTokenLifetime = refreshTokenLifetime
+            self.refresh = refresh
+            self.pkceRefresh = pkceRefresh ?? refresh
             self.newCode = newCode
             self.newAccessToken = newAccessToken
             self.newRefreshToken = newRefreshToken
         }
+
+        func refreshRule(for grant: Grant) -> RefreshRule { grant.usedPKCE ? pkceRefresh : refresh }
     }
 
     /// One authorization a user gave a client; every token issued under it dies with it.
@@ -45,6 +63,8 @@ public final class OAuthGrants: Sendable {
         /// Whose data the grant opens: Square's merchant, QuickBooks' realm, Mailchimp's user.
         public var subject: String
         public var scope: String
+        /// Whether the code was bound to a PKCE challenge (RFC 7636).
+        public var usedPKCE = false
         public var revoked = false
     }
 
@@ -61,6 +81,8 @@ public final class OAuthGrants: Sendable {
     /// Why a code or a refresh token was refused.
     public enum Refusal: Error, Sendable, Equatable {
         case unknown, used, expired, revoked, otherClient, redirectMismatch
+        /// A PKCE code exchanged without its `code_verifier`, or with another one.
+        case verifierMismatch
     }
 
     /// What an access token presented to the API is.
@@ -80,6 +102,8 @@ public final class OAuthGrants: Sendable {
         var subject: String
         var scope: String
         var redirectURI: String?
+        /// The S256 `code_challenge` of the authorization request (RFC 7636 §4.2).
+        var codeChallenge: String?
         var expiresAt: Date
         var used = false
     }
@@ -118,8 +142,11 @@ public final class OAuthGrants: Sendable {
     // MARK: Authorization codes
 
     /// The user's answer on the authorize page: approval with a new code, or a refusal when the
-    /// control API asked for one (which it then forgets).
-    public func authorize(clientID: String, subject: String, scope: String, redirectURI: String?) -> Authorization {
+    /// control API asked for one (which it then forgets). A `codeChallenge` (S256) binds the code
+    /// to its verifier.
+    public func authorize(
+        clientID: String, subject: String, scope: String, redirectURI: String?, codeChallenge: String? = nil
+    ) -> Authorization {
         let expiresAt = clock.now().addingTimeInterval(policy.codeLifetime)
         let code = policy.newCode()
         return state.withLock { state in
@@ -130,16 +157,20 @@ public final class OAuthGrants: Sendable {
             }
             state.approved += 1
             state.codes[code] = Code(
-                clientID: clientID, subject: subject, scope: scope, redirectURI: redirectURI, expiresAt: expiresAt)
+                clientID: clientID, subject: subject, scope: scope, redirectURI: redirectURI,
+                codeChallenge: codeChallenge,
+                expiresAt: expiresAt)
             return .approved(code: code)
         }
     }
 
     /// Exchanges `code` for tokens, once. `redirectURI` is the one the token request names (nil:
-    /// not checked); `accessTokenLifetime` is the provider's default for this request (nil: the
-    /// token does not expire), which a lifetime set by the control API overrides.
+    /// not checked); a code bound to a PKCE challenge needs its `codeVerifier`;
+    /// `accessTokenLifetime` is the provider's default for this request (nil: the token does not
+    /// expire), which a lifetime set by the control API overrides.
     public func redeem(
-        code: String, clientID: String, redirectURI: String?, accessTokenLifetime: TimeInterval?
+        code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil,
+        accessTokenLifetime: TimeInterval?
     ) throws(Refusal) -> Issued {
         let now = clock.now()
         let policy = policy
@@ -149,15 +180,20 @@ public final class OAuthGrants: Sendable {
             guard !entry.used else { throw .used }
             guard now < entry.expiresAt else { throw .expired }
             if let redirectURI, redirectURI != entry.redirectURI { throw .redirectMismatch }
+            if let challenge = entry.codeChallenge {
+                guard let codeVerifier, Self.s256(codeVerifier) == challenge else { throw .verifierMismatch }
+            }
             entry.used = true
             state.codes[code] = entry
-            let grant = Grant(id: state.nextGrantID, clientID: clientID, subject: entry.subject, scope: entry.scope)
+            let grant = Grant(
+                id: state.nextGrantID, clientID: clientID, subject: entry.subject, scope: entry.scope,
+                usedPKCE: entry.codeChallenge != nil)
             state.nextGrantID += 1
             state.grants[grant.id] = grant
             var refresh: (String, Date?)?
             if policy.issuesRefreshTokens {
                 let token = policy.newRefreshToken()
-                let expiry = policy.refreshTokenLifetime.map { now.addingTimeInterval($0) }
+                let expiry = policy.refreshRule(for: grant).lifetime.map { now.addingTimeInterval($0) }
                 state.refreshTokens[token] = Token(grantID: grant.id, expiresAt: expiry)
                 refresh = (token, expiry)
             }
@@ -185,17 +221,37 @@ public final class OAuthGrants: Sendable {
             guard !token.retired else { throw .used }
             if let expiry = token.expiresAt, now >= expiry { throw .expired }
             var refresh: (String, Date?) = (refreshToken, token.expiresAt)
-            if policy.rotatesRefreshTokens {
+            let rule = policy.refreshRule(for: grant)
+            if rule.rotates {
                 token.retired = true
                 state.refreshTokens[refreshToken] = token
                 let next = policy.newRefreshToken()
-                let expiry = policy.refreshTokenLifetime.map { now.addingTimeInterval($0) }
+                let expiry = rule.lifetime.map { now.addingTimeInterval($0) }
                 state.refreshTokens[next] = Token(grantID: grant.id, expiresAt: expiry)
                 refresh = (next, expiry)
             }
             return Self.issueAccess(
                 for: grant, refresh: refresh, defaultLifetime: accessTokenLifetime, now: now, policy: policy,
                 in: &state)
+        }
+    }
+
+    /// RFC 7636's S256: the verifier's SHA-256, base64url without padding.
+    static func s256(_ verifier: String) -> String {
+        Data(SHA256.hash(data: Array(verifier.utf8))).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Whether `code` is bound to a PKCE challenge (false for an unknown code).
+    public func usesPKCE(code: String) -> Bool {
+        state.withLock { $0.codes[code]?.codeChallenge != nil }
+    }
+
+    /// Whether `refreshToken` belongs to a grant made with PKCE (false for an unknown token).
+    public func usesPKCE(refreshToken: String) -> Bool {
+        state.withLock { state in
+            state.refreshTokens[refreshToken].flatMap { state.grants[$0.grantID] }?.usedPKCE ?? false
         }
     }
 

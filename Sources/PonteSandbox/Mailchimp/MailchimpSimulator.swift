@@ -33,8 +33,7 @@ public struct MailchimpSimulator: ProviderSimulator {
         self.environment = environment
         grants = OAuthGrants(
             policy: .init(
-                codeLifetime: 10 * 60, issuesRefreshTokens: false, rotatesRefreshTokens: false,
-                refreshTokenLifetime: nil,
+                codeLifetime: 10 * 60, issuesRefreshTokens: false, refresh: .init(rotates: false, lifetime: nil),
                 newCode: { SandboxIDs.hex("", length: 32) },
                 newAccessToken: { SandboxIDs.hex("", length: 32) },
                 newRefreshToken: { SandboxIDs.hex("", length: 32) }),

@@ -48,8 +48,8 @@ public struct QuickBooksSimulator: ProviderSimulator {
         self.environment = environment
         grants = OAuthGrants(
             policy: .init(
-                codeLifetime: 10 * 60, issuesRefreshTokens: true, rotatesRefreshTokens: true,
-                refreshTokenLifetime: Self.refreshTokenLifetime,
+                codeLifetime: 10 * 60, issuesRefreshTokens: true,
+                refresh: .init(rotates: true, lifetime: Self.refreshTokenLifetime),
                 newCode: { SandboxIDs.random("AB11", length: 46) },
                 newAccessToken: { SandboxIDs.random("eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0..", length: 400) },
                 newRefreshToken: { SandboxIDs.random("AB11", length: 46) }),

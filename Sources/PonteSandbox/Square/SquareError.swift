@@ -83,6 +83,12 @@ extension SquareError {
     static let codeExpired = SquareError(
         .unauthorized, category: "AUTHENTICATION_ERROR", code: "UNAUTHORIZED", detail: "Authorization code is expired")
 
+    /// A PKCE code exchanged with a `code_verifier` that does not hash to its challenge (wording ours).
+    static let verifierMismatch = SquareError(
+        .unauthorized, category: "AUTHENTICATION_ERROR", code: "UNAUTHORIZED",
+        detail: "The code_verifier does not match the code_challenge of the authorization request",
+        field: "code_verifier")
+
     static let redirectMismatch = SquareError(
         .unauthorized, category: "AUTHENTICATION_ERROR", code: "UNAUTHORIZED",
         detail: "The redirect_uri does not match the one of the authorization request", field: "redirect_uri")

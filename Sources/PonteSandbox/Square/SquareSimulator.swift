@@ -6,13 +6,15 @@ import PonteProviders
 /// Square's OAuth API and the call a connection test makes, under `/square` (Square's hosts are
 /// `connect.squareup.com` and `connect.squareupsandbox.com`):
 ///
-/// - `GET  /square/oauth2/authorize` — `client_id`, `scope`, `session`, `state`, and
-///   `redirect_uri` (Square sends the seller to the app's configured Redirect URL; the sandbox
-///   has none, so the caller names it): `302` to it with `code`, `response_type=code` and
-///   `state`, or `error=access_denied&error_description=user_denied&state=…`
-/// - `POST /square/oauth2/token` — ObtainToken, a JSON body: `client_id`, `client_secret`,
-///   `grant_type` (`authorization_code` with `code` and optional `redirect_uri`, or
-///   `refresh_token` with `refresh_token`), `short_lived`, `scopes`
+/// - `GET  /square/oauth2/authorize` — `client_id`, `scope`, `session`, `state`, optional
+///   `code_challenge` (PKCE, S256), and `redirect_uri` (Square sends the seller to the app's
+///   configured Redirect URL; the sandbox has none, so the caller names it): `302` to it with
+///   `code`, `response_type=code` and `state`, or
+///   `error=access_denied&error_description=user_denied&state=…`
+/// - `POST /square/oauth2/token` — ObtainToken, a JSON body: `client_id`, `client_secret` (may be
+///   left out in the PKCE flow), `grant_type` (`authorization_code` with `code`, optional
+///   `redirect_uri` and, for a PKCE code, `code_verifier`; or `refresh_token` with
+///   `refresh_token`), `short_lived`, `scopes`
 /// - `POST /square/oauth2/revoke` — RevokeToken, `Authorization: Client <secret>`, a JSON body:
 ///   `client_id` and `access_token` or `merchant_id`, `revoke_only_access_token`
 /// - `GET  /square/v2/locations` — ListLocations with `Authorization: Bearer <token>`, which
@@ -21,9 +23,10 @@ import PonteProviders
 /// The rules are Square's (square-python-sdk `o_auth/raw_client.py` and
 /// `types/obtain_token_response.py`; the OAuth guides on developer.squareup.com): codes expire
 /// after five minutes and work once; access tokens live 30 days, 24 hours when `short_lived`;
-/// in the code flow the refresh token never expires and a refresh answers the same one;
-/// revoking ends every authorization the app holds on the seller, or with
-/// `revoke_only_access_token` that one access token. The PKCE flow is not simulated.
+/// in the code flow the refresh token never expires and a refresh answers the same one, in the
+/// PKCE flow it works once, for 90 days, and each refresh answers a new one (with
+/// `refresh_token_expires_at`); revoking ends every authorization the app holds on the seller,
+/// or with `revoke_only_access_token` that one access token.
 ///
 /// Control routes: `/_sandbox/square/oauth/...` (see `OAuthControlRoutes`).
 public struct SquareSimulator: ProviderSimulator {
@@ -40,8 +43,8 @@ public struct SquareSimulator: ProviderSimulator {
         self.environment = environment
         grants = OAuthGrants(
             policy: .init(
-                codeLifetime: 5 * 60, issuesRefreshTokens: true, rotatesRefreshTokens: false,
-                refreshTokenLifetime: nil,
+                codeLifetime: 5 * 60, issuesRefreshTokens: true, refresh: .init(rotates: false, lifetime: nil),
+                pkceRefresh: .init(rotates: true, lifetime: 90 * 86_400),
                 newCode: { SandboxIDs.random("sandbox-sq0cgb-", length: 22) },
                 newAccessToken: { SandboxIDs.random("EAAA", length: 60) },
                 newRefreshToken: { SandboxIDs.random("EQAA", length: 60) }),
@@ -84,13 +87,15 @@ public struct SquareSimulator: ProviderSimulator {
         guard OAuthRedirect.isUsable(redirectURI) else {
             throw SquareError.invalidValue("redirect_uri", "The redirect_uri must be an absolute http(s) URL.")
         }
-        if FormURLEncoded.first("code_challenge", in: query) != nil {
-            throw SquareError.invalidValue("code_challenge", "The sandbox does not simulate the PKCE flow.")
+        let codeChallenge = FormURLEncoded.first("code_challenge", in: query).flatMap { $0.isEmpty ? nil : $0 }
+        if let method = FormURLEncoded.first("code_challenge_method", in: query), method != "S256" {
+            throw SquareError.invalidValue("code_challenge_method", "Only S256 code challenges are supported.")
         }
         let scope = FormURLEncoded.first("scope", in: query).flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultScope
         let state = FormURLEncoded.first("state", in: query)
         switch grants.authorize(
-            clientID: clientID, subject: SquareSeller.merchantID, scope: scope, redirectURI: redirectURI)
+            clientID: clientID, subject: SquareSeller.merchantID, scope: scope, redirectURI: redirectURI,
+            codeChallenge: codeChallenge)
         {
         case .approved(let code):
             return OAuthRedirect.to(redirectURI, [("code", code), ("response_type", "code")], state: state)
@@ -110,11 +115,13 @@ public struct SquareSimulator: ProviderSimulator {
         var code: String?
         var redirectURI: String?
         var refreshToken: String?
+        var codeVerifier: String?
         var scopes: [String]?
         var shortLived: Bool?
 
         enum CodingKeys: String, CodingKey {
             case code, scopes
+            case codeVerifier = "code_verifier"
             case clientID = "client_id"
             case clientSecret = "client_secret"
             case grantType = "grant_type"
@@ -132,6 +139,8 @@ public struct SquareSimulator: ProviderSimulator {
         var merchantID: String
         var refreshToken: String
         var shortLived: Bool
+        /// PKCE grants only.
+        var refreshTokenExpiresAt: String?
 
         enum CodingKeys: String, CodingKey {
             case accessToken = "access_token"
@@ -140,6 +149,7 @@ public struct SquareSimulator: ProviderSimulator {
             case merchantID = "merchant_id"
             case refreshToken = "refresh_token"
             case shortLived = "short_lived"
+            case refreshTokenExpiresAt = "refresh_token_expires_at"
         }
     }
 
@@ -160,8 +170,17 @@ public struct SquareSimulator: ProviderSimulator {
         guard let body else { throw .badRequest("The body must be a JSON object.") }
         guard let clientID = body.clientID, !clientID.isEmpty else { throw .missing("client_id") }
         guard let grantType = body.grantType, !grantType.isEmpty else { throw .missing("grant_type") }
-        guard ConstantTime.secretsEqual(clientID, appID), ConstantTime.secretsEqual(body.clientSecret ?? "", appSecret)
-        else { throw .notAuthorized }
+        guard ConstantTime.secretsEqual(clientID, appID) else { throw .notAuthorized }
+        // The code flow authenticates the app by its secret; the PKCE flow may leave it out
+        // (ObtainToken docstring), but a secret that is sent must be the right one.
+        if let secret = body.clientSecret {
+            guard ConstantTime.secretsEqual(secret, appSecret) else { throw .notAuthorized }
+        } else {
+            let pkce =
+                grantType == "refresh_token"
+                ? grants.usesPKCE(refreshToken: body.refreshToken ?? "") : grants.usesPKCE(code: body.code ?? "")
+            guard pkce else { throw .notAuthorized }
+        }
         let shortLived = body.shortLived ?? false
         let lifetime = shortLived ? Self.shortLivedAccessTokenLifetime : Self.accessTokenLifetime
         let issued: OAuthGrants.Issued
@@ -170,7 +189,10 @@ public struct SquareSimulator: ProviderSimulator {
             guard let code = body.code, !code.isEmpty else { throw .missing("code") }
             do throws(OAuthGrants.Refusal) {
                 issued = try grants.redeem(
-                    code: code, clientID: clientID, redirectURI: body.redirectURI, accessTokenLifetime: lifetime)
+                    code: code, clientID: clientID, redirectURI: body.redirectURI, codeVerifier: body.codeVerifier,
+                    accessTokenLifetime: lifetime)
+            } catch .verifierMismatch {
+                throw body.codeVerifier == nil ? .missing("code_verifier") : .verifierMismatch
             } catch .expired {
                 throw .codeExpired
             } catch .redirectMismatch {
@@ -193,7 +215,8 @@ public struct SquareSimulator: ProviderSimulator {
         return TokenAnswer(
             accessToken: issued.accessToken,
             expiresAt: SquareTime.string(issued.accessTokenExpiresAt ?? .distantFuture),
-            merchantID: issued.grant.subject, refreshToken: issued.refreshToken ?? "", shortLived: shortLived)
+            merchantID: issued.grant.subject, refreshToken: issued.refreshToken ?? "", shortLived: shortLived,
+            refreshTokenExpiresAt: issued.grant.usedPKCE ? issued.refreshTokenExpiresAt.map(SquareTime.string) : nil)
     }
 
     // MARK: RevokeToken
