@@ -89,7 +89,7 @@ struct IntegrationsAPI: Sendable {
                 .path("provider", provider, "The provider")
                 .body(.object(["venue_id": venue, "api_key": .string(), "api_secret": JSONSchema.string().optional]))
                 .response(200, envelope(.object(["valid": .boolean(), "account": JSONSchema.object(["id": .string(), "name": JSONSchema.string().optional]).optional, "error": JSONSchema.string().optional])), "Whether the key works")
-                .errors(400, "INVALID_JSON", "VENUE_ID_REQUIRED", "UNKNOWN_PROVIDER", "CREDENTIALS_REQUIRED", "PROVIDER_NOT_SUPPORTED")
+                .errors(400, "INVALID_JSON", "VENUE_ID_REQUIRED", "UNKNOWN_PROVIDER", "CREDENTIALS_REQUIRED", "INVALID_FIELD", "PROVIDER_NOT_SUPPORTED")
                 .errors(403, "VENUE_FORBIDDEN").errors(404, "VENUE_NOT_FOUND").errors(502, "PROVIDER_UNAVAILABLE"),
             access: .authenticated, validateKey)
     }
@@ -319,8 +319,8 @@ struct IntegrationsAPI: Sendable {
         }
         guard key.hasPrefix("sk_") || key.hasPrefix("rk_"), key.count <= 255, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw APIError.badRequest(
-                "INVALID_FIELD", "credentials.api_key is not a Stripe secret key: it starts with sk_ (or rk_ for a restricted key)",
-                details: .object(["field": "credentials.api_key"]))
+                "INVALID_FIELD", "the API key is not a Stripe secret key: it starts with sk_ (or rk_ for a restricted key)",
+                details: .object(["field": "api_key"]))
         }
         return key
     }
