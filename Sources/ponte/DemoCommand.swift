@@ -10,7 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a business flow end to end on the sandbox and print what happened.",
-        subcommands: [OrdersDemoCommand.self, KioskDemoCommand.self]
+        subcommands: [OrdersDemoCommand.self, KioskDemoCommand.self, VenuesDemoCommand.self]
     )
 }
 
@@ -69,6 +69,32 @@ struct KioskDemoCommand: AsyncParsableCommand {
         let printerFile = self.printerFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
             let demo = KioskDemo(hub: hub, sandbox: sandbox, token: token, printerFile: printerFile ?? NSTemporaryDirectory() + "/kiosk-demo-\(UUID().uuidString).prn")
+            try await demo.waitUntilReady()
+            try await demo.run()
+        }
+    }
+}
+
+struct VenuesDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "venues",
+        abstract: "Venue integrations on the sandbox: a venue connects Stripe by API key and Square, Mailchimp and QuickBooks by OAuth 2.0 (each round trip shown), refreshes a token, disconnects one, and reads its audit log.",
+        discussion: """
+            Starts a hub with its workers and the simulated providers in this process, on a fresh \
+            SQLite database in a temporary directory (or --database), and drives the flow over HTTP as \
+            the venue's manager and their browser would.
+            """
+    )
+
+    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
+    var database: String?
+
+    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
+    var logLevel = "error"
+
+    func run() async throws {
+        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+            let demo = VenuesDemo(hub: hub, sandbox: sandbox, token: token)
             try await demo.waitUntilReady()
             try await demo.run()
         }
