@@ -129,6 +129,8 @@ import Testing
             #expect(try await vault.getString(owner: "venues/\(connectionID)", name: "api_key") == Self.stripeKey)
             let listed = try await hub.object(.get, "/api/v1/integrations?venue_id=teatro-sp", token: Self.token("user", venue: "teatro-sp"))
             #expect((listed["data"] as? [[String: Any]])?.map { $0["integration_type"] as? String } == ["stripe"])
+            let tested = try await hub.object(.post, "/api/v1/integrations/stripe/test", json: #"{"venue_id": "teatro-sp"}"#, token: token)
+            #expect((tested["data"] as? [String: Any])?["ok"] as? Bool == true, "the stored key still works: \(tested)")
             if backend == .sqlite {
                 try await expectNotInDatabaseFiles(Self.stripeKey, hub)
             }

@@ -87,6 +87,10 @@ import Testing
                 #expect(expires.hasPrefix("2025-07-15"), "Square's 30 days from 2025-06-15: \(expires)")
                 let id = try #require(connection["id"] as? String)
 
+                // The token works: the connection test reaches Square's ListLocations with it.
+                let tested = try await hub.object(.post, "/api/v1/integrations/square/test", json: #"{"venue_id": "arena-norte"}"#, token: token)
+                #expect((tested["data"] as? [String: Any])?["ok"] as? Bool == true, "\(tested)")
+
                 // The state works once; a missing or unknown one is refused.
                 expectError(try await hub.call(.get, String(callback.dropFirst(hub.baseURL.count)), token: nil), .unauthorized, "OAUTH_STATE_INVALID")
                 expectError(try await hub.call(.get, "/api/v1/integrations/oauth/callback/square?code=x", token: nil), .badRequest, "OAUTH_STATE_REQUIRED")
@@ -166,6 +170,9 @@ import Testing
                     request.body = .bytes(ByteBuffer(string: #"{"token": "\#(rotated)"}"#))
                     return try await control.execute(request, timeout: .seconds(10)).status
                 }
+                let dead = try await hub.object(.post, "/api/v1/integrations/quickbooks/test", json: #"{"venue_id": "teatro-sul"}"#, token: token)
+                #expect((dead["data"] as? [String: Any])?["ok"] as? Bool == false, "the revoked token fails CompanyInfo: \(dead)")
+                #expect(try await Self.integration(hub, venue: "teatro-sul", provider: "quickbooks")["health_status"] as? String == "unhealthy")
                 for attempt in 1...3 {
                     expectError(
                         try await hub.call(.post, "/api/v1/integrations/quickbooks/reconnect", json: #"{"venue_id": "teatro-sul"}"#, token: token),

@@ -25,11 +25,15 @@ public struct OAuthApp: Sendable, Equatable {
     /// Mailchimp's metadata call (the account's data centre).
     public var metadataURL: String?
     public var scopes: [String]
+    /// Where the provider's API is called with the tokens (Mailchimp: nil, the account's data
+    /// centre says).
+    public var apiBaseURL: String?
 
     public init(
         provider: Provider, clientID: String, clientSecret: String, authorizeURL: String, tokenURL: String, revokeURL: String?,
-        metadataURL: String? = nil, scopes: [String]
+        metadataURL: String? = nil, scopes: [String], apiBaseURL: String?
     ) {
+        self.apiBaseURL = apiBaseURL
         self.provider = provider
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -45,7 +49,8 @@ public struct OAuthApp: Sendable, Equatable {
         OAuthApp(
             provider: .square, clientID: clientID, clientSecret: clientSecret, authorizeURL: base + "/oauth2/authorize",
             tokenURL: base + "/oauth2/token", revokeURL: base + "/oauth2/revoke",
-            scopes: ["MERCHANT_PROFILE_READ", "ITEMS_READ", "ITEMS_WRITE", "CUSTOMERS_READ", "CUSTOMERS_WRITE", "ORDERS_READ"])
+            scopes: ["MERCHANT_PROFILE_READ", "ITEMS_READ", "ITEMS_WRITE", "CUSTOMERS_READ", "CUSTOMERS_WRITE", "ORDERS_READ"],
+            apiBaseURL: base)
     }
 
     /// Intuit's app: production hosts unless `base` (a sandbox of all three) is given.
@@ -54,15 +59,16 @@ public struct OAuthApp: Sendable, Equatable {
             provider: .quickbooks, clientID: clientID, clientSecret: clientSecret,
             authorizeURL: (base ?? "https://appcenter.intuit.com") + "/connect/oauth2",
             tokenURL: (base ?? "https://oauth.platform.intuit.com") + "/oauth2/v1/tokens/bearer",
-            revokeURL: base.map { $0 + "/oauth2/v1/tokens/revoke" } ?? "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-            scopes: ["com.intuit.quickbooks.accounting"])
+            revokeURL: base.map { $0 + "/v2/oauth2/tokens/revoke" } ?? "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+            scopes: ["com.intuit.quickbooks.accounting"], apiBaseURL: base ?? "https://quickbooks.api.intuit.com")
     }
 
     /// Mailchimp's app on `base` (production `https://login.mailchimp.com`).
     public static func mailchimp(clientID: String, clientSecret: String, base: String = "https://login.mailchimp.com") -> OAuthApp {
         OAuthApp(
             provider: .mailchimp, clientID: clientID, clientSecret: clientSecret, authorizeURL: base + "/oauth2/authorize",
-            tokenURL: base + "/oauth2/token", revokeURL: nil, metadataURL: base + "/oauth2/metadata", scopes: [])
+            tokenURL: base + "/oauth2/token", revokeURL: nil, metadataURL: base + "/oauth2/metadata", scopes: [],
+            apiBaseURL: base == "https://login.mailchimp.com" ? nil : base)
     }
 
     /// The page to send the venue's user to. (No PKCE: the hub keeps the client secret on the

@@ -50,6 +50,27 @@ public struct OAuthClient: Sendable {
         guard (200..<300).contains(status) else { throw Self.error(status: status, body: body) }
     }
 
+    /// One read with `accessToken`, to show the connection works: Square's ListLocations,
+    /// Mailchimp's ping (on the account's data centre `accountID`), QuickBooks' CompanyInfo of
+    /// the realm `accountID`. Throws the provider's refusal (401 for a dead token).
+    public func testCall(accessToken: String, accountID: String?) async throws {
+        let url: String
+        switch app.provider {
+        case .square:
+            url = (app.apiBaseURL ?? "https://connect.squareup.com") + "/v2/locations"
+        case .mailchimp:
+            url = (app.apiBaseURL ?? "https://\(accountID ?? "us1").api.mailchimp.com") + "/3.0/ping"
+        case .quickbooks:
+            let realm = accountID ?? ""
+            url = (app.apiBaseURL ?? "https://quickbooks.api.intuit.com") + "/v3/company/\(realm)/companyinfo/\(realm)"
+        }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        let (status, body) = try await send(request)
+        guard (200..<300).contains(status) else { throw Self.error(status: status, body: body) }
+    }
+
     // MARK: Parts
 
     private var basicAuthorization: String {

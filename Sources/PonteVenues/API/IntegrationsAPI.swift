@@ -84,6 +84,19 @@ struct IntegrationsAPI: Sendable {
                 .errors(404, "VENUE_NOT_FOUND", "INTEGRATION_NOT_FOUND"),
             access: .authenticated, disconnect)
         routes.post(
+            "integrations/{provider}/test",
+            APIOperation(
+                "testIntegration", "Call the provider with the connection's credentials",
+                description: "Stripe: GET /v1/account; Square: ListLocations; Mailchimp: ping; QuickBooks: CompanyInfo. An OAuth token about to expire is refreshed first (by one process at a time). The connection's health is updated.",
+                tags: tags
+            )
+            .path("provider", provider, "The provider")
+            .body(.object(["venue_id": venue]))
+            .response(200, envelope(.object(["ok": .boolean(), "milliseconds": .integer(minimum: 0), "error": JSONSchema.string().optional])), "What the provider answered")
+            .errors(400, "INVALID_JSON", "VENUE_ID_REQUIRED", "UNKNOWN_PROVIDER").errors(403, "VENUE_FORBIDDEN")
+            .errors(404, "VENUE_NOT_FOUND", "INTEGRATION_NOT_FOUND").errors(409, "OAUTH_APP_NOT_CONFIGURED"),
+            access: .authenticated, testConnection)
+        routes.post(
             "integrations/{provider}/api-key",
             APIOperation("validateIntegrationAPIKey", "Test an API key against the provider without storing it", tags: tags)
                 .path("provider", provider, "The provider")
@@ -246,6 +259,57 @@ struct IntegrationsAPI: Sendable {
             return connection
         }
         return try .json(encoding: Disconnected(message: "\(provider.rawValue) integration disconnected successfully", data: connection))
+    }
+
+    @Sendable func testConnection(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let provider = try Self.provider(context)
+        let input = try await request.decodeJSON(ConnectInput.self, expected: #"{"venue_id": "…"}"#)
+        let venue = try await VenueAccess.venue(input.venueID, for: .read, context, on: self.context.database)
+        guard var connection = try await VenuesStorage.connection(venue: venue.id, provider: provider, on: self.context.database),
+            connection.status == .connected || connection.status == .error
+        else { throw Self.notConnected(provider, venue.id) }
+        let started = ContinuousClock.now
+        var failure: String?
+        do {
+            if provider.authorization == .apiKey {
+                let key = try await self.context.vault.getString(owner: connection.vaultOwner, name: "api_key") ?? ""
+                _ = try await keys.test(provider, key: key)
+            } else {
+                if OAuthFlow.needsRefresh(connection, now: self.context.jobs.clock.now()) {
+                    connection = try await oauth.refresh(connection.id, force: false, by: AuditActor(context))
+                }
+                let token = try await self.context.vault.getString(owner: connection.vaultOwner, name: "access_token") ?? ""
+                try await oauth.client(provider).testCall(accessToken: token, accountID: connection.account?.id)
+            }
+        } catch let error as APIKeyCheck.Failure {
+            failure = error.message
+        } catch let error as OAuthError {
+            failure = "\(provider.rawValue) refused the connection's token: \(error)"
+        } catch let error as OAuthFlow.RefreshFailed {
+            failure = "the token could not be refreshed: \(error)"
+        }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let (id, outcome) = (connection.id, failure)
+        try await self.context.transaction { unit in
+            let failure = outcome
+            guard var current = try await VenuesStorage.connection(id: id, lock: true, in: unit) else { return }
+            let at = VenuesStorage.timestamp(unit.now)
+            current.healthStatus = failure == nil ? .healthy : .unhealthy
+            current.healthCheckedAt = at
+            if let failure {
+                current.lastError = failure
+                current.lastErrorAt = at
+            }
+            try await VenuesStorage.saveConnection(current, in: unit)
+        }
+        return try .json(encoding: Envelope(data: TestOutcome(ok: failure == nil, milliseconds: milliseconds, error: failure)))
+    }
+
+    struct TestOutcome: Encodable {
+        let ok: Bool
+        let milliseconds: Int
+        let error: String?
     }
 
     /// Revokes an OAuth connection's token at the provider, where it offers revocation; what
