@@ -19,6 +19,7 @@ Prints a summary (stderr) and one JSON line (stdout); exits 1 on a violation, 2 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -26,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-from urllib.parse import urlparse
 
 import requests
 
@@ -66,7 +66,7 @@ def main() -> int:
     database = hubmod.Database(args.database, prefix="ponte_refresh_race")
     log_dir = tempfile.mkdtemp(prefix="ponte-refresh-race-")
     jwt_secret = secrets.token_hex(32)
-    vault_keys = "v1:" + __import__("base64").b64encode(secrets.token_bytes(32)).decode()
+    vault_keys = "v1:" + base64.b64encode(secrets.token_bytes(32)).decode()
     ports = [hubmod.free_port() for _ in range(3)]
     sandbox = hubmod.Sandbox(f"http://127.0.0.1:{ports[0]}", log_dir, seed=17)
     hubs = [RaceHub(database.url, sandbox.base, port, log_dir, jwt_secret, vault_keys) for port in ports]
