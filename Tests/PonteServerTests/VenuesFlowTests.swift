@@ -131,9 +131,7 @@ import Testing
             #expect((listed["data"] as? [[String: Any]])?.map { $0["integration_type"] as? String } == ["stripe"])
             let tested = try await hub.object(.post, "/api/v1/integrations/stripe/test", json: #"{"venue_id": "teatro-sp"}"#, token: token)
             #expect((tested["data"] as? [String: Any])?["ok"] as? Bool == true, "the stored key still works: \(tested)")
-            if backend == .sqlite {
-                try await expectNotInDatabaseFiles(Self.stripeKey, hub)
-            }
+            try await expectNotInDatabase(Self.stripeKey, hub)
 
             // Disconnected: the credentials are gone.
             let disconnected = try await hub.object(
@@ -156,6 +154,30 @@ import Testing
             #expect(entries[0]["address"] as? String == "127.0.0.1")
             #expect(entries[4]["detail"] as? String ?? "" != "", "a failure says why")
         }
+    }
+
+    /// The credential's bytes appear nowhere in the database: neither in the SQLite file and its
+    /// write-ahead log, nor in a dump of the PostgreSQL database (pg_dump, data and schema).
+    func expectNotInDatabase(_ secret: String, _ hub: HubHarness) async throws {
+        if let postgres = hub.database as? PostgresStore {
+            let url = postgres.url
+            let dump = try #require(
+                (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last
+                    .map { "/usr/lib/postgresql/\($0)/bin/pg_dump" }, "pg_dump is installed with PostgreSQL")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: dump)
+            process.arguments = ["-h", url.host, "-p", String(url.port), "-U", url.username, "--no-password", url.database]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let bytes = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(String(decoding: bytes, as: UTF8.self).contains("vault_secrets"), "the dump holds the vault's table")
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "the PostgreSQL dump holds the credential in clear")
+            return
+        }
+        try await expectNotInDatabaseFiles(secret, hub)
     }
 
     /// The credential's bytes appear in neither the SQLite file nor its write-ahead log.
