@@ -68,7 +68,12 @@ public func buildApplication(
     )
     let router = HubRoutes.router(
         hub: hub, reception: reception,
-        authentication: APIAuthentication(tokens: AdminTokens(secret: secret), authenticators: hub.authenticators, now: now)
+        authentication: APIAuthentication(
+            tokens: AdminTokens(secret: secret),
+            identityProvider: try IdentityProviderTokens.load(
+                publicKeyFile: configuration.jwtPublicKeyFile, jwksFile: configuration.jwksFile, issuer: configuration.jwtIssuer,
+                audience: configuration.jwtAudience),
+            authenticators: hub.authenticators, now: now)
     )
 
     var app = Application(

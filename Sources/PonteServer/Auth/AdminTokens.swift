@@ -119,6 +119,8 @@ enum Base64URL {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    static func decode(_ text: String) -> [UInt8]? { decode(text[...]) }
+
     static func decode(_ text: Substring) -> [UInt8]? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }

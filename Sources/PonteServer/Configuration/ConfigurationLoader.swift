@@ -80,6 +80,10 @@ public enum ConfigurationLoader {
         try pick("public_url", flag: nil, envName: "PONTE_PUBLIC_URL", fileValue: file.server["public_url"], parse: string) { config.publicURL = $0 }
         try pick("max_body_bytes", flag: nil, envName: "PONTE_MAX_BODY_BYTES", fileValue: try file.serverInt("max_body_bytes"), parse: { Int($0) }) { config.maxBodyBytes = $0 }
         try pick("jwt_secret", flag: nil, envName: "PONTE_JWT_SECRET", fileValue: file.server["jwt_secret"], parse: string) { config.jwtSecret = $0 }
+        try pick("jwt_public_key_file", flag: nil, envName: "PONTE_JWT_PUBLIC_KEY_FILE", fileValue: file.server["jwt_public_key_file"], parse: string) { config.jwtPublicKeyFile = $0 }
+        try pick("jwks_file", flag: nil, envName: "PONTE_JWKS_FILE", fileValue: file.server["jwks_file"], parse: string) { config.jwksFile = $0 }
+        try pick("jwt_issuer", flag: nil, envName: "PONTE_JWT_ISSUER", fileValue: file.server["jwt_issuer"], parse: string) { config.jwtIssuer = $0 }
+        try pick("jwt_audience", flag: nil, envName: "PONTE_JWT_AUDIENCE", fileValue: file.server["jwt_audience"], parse: string) { config.jwtAudience = $0 }
         try pick("vault_keys", flag: nil, envName: VaultKeyRing.environmentKeys, fileValue: nil, parse: string) { config.vaultKeys = $0 }
         try pick("vault_key_file", flag: nil, envName: VaultKeyRing.environmentKeyFile, fileValue: file.server["vault_key_file"], parse: string) { config.vaultKeyFile = $0 }
         try pick("data_dir", flag: nil, envName: "PONTE_DATA_DIR", fileValue: file.server["data_dir"], parse: string) { config.dataDirectory = $0 }

@@ -14,6 +14,13 @@ public struct HubConfiguration: Sendable {
     public var maxBodyBytes: Int = 1 << 20
     /// HS256 key for admin tokens; when nil, a random key kept in `<data dir>/jwt-secret`.
     public var jwtSecret: String?
+    /// Tokens of the platform's identity provider (RS256 / ES256): its public key in PEM
+    /// (`PONTE_JWT_PUBLIC_KEY_FILE`) or its JWKS (`PONTE_JWKS_FILE`), and the `iss` / `aud`
+    /// they must carry (`PONTE_JWT_ISSUER`, `PONTE_JWT_AUDIENCE`) when set.
+    public var jwtPublicKeyFile: String?
+    public var jwksFile: String?
+    public var jwtIssuer: String?
+    public var jwtAudience: String?
     /// The credential vault's key ring, `v1:<base64 of 32 bytes>,v2:<…>` (`PONTE_VAULT_KEYS`).
     public var vaultKeys: String?
     /// A file with the vault's keys, one `vN:<base64>` a line (`PONTE_VAULT_KEY_FILE`). With

@@ -8,6 +8,8 @@ import PonteKit
 /// `401`; with one whose role the route does not allow, `403`.
 struct APIAuthentication: Sendable {
     let tokens: AdminTokens
+    /// The platform's identity provider's tokens (RS256 / ES256), when configured.
+    var identityProvider: IdentityProviderTokens? = nil
     let authenticators: [CallerAuthenticator]
     let now: @Sendable () -> Date
 
@@ -26,6 +28,14 @@ struct APIAuthentication: Sendable {
         do {
             let claims = try tokens.verify(token, now: now())
             return Caller(subject: claims.sub, role: claims.role, scopes: claims.venueID.map { [Caller.venueScope: $0] } ?? [:])
+        } catch .unsupportedAlgorithm where identityProvider != nil {
+            // Not one of the hub's own (HS256): the identity provider's, if it signed it.
+            do {
+                let claims = try identityProvider!.verify(token, now: now())
+                return Caller(subject: claims.sub, role: claims.role, scopes: claims.venueID.map { [Caller.venueScope: $0] } ?? [:])
+            } catch {
+                throw APIError.unauthorized("\(error)")
+            }
         } catch {
             throw APIError.unauthorized(error.description)
         }
