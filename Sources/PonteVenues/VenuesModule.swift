@@ -16,11 +16,13 @@ public struct VenuesModule: HubModule {
 
     public func install(into module: inout ModuleInstallation, context: ModuleContext) throws {
         let audit = VenueAudit(context: context)
-        let oauth = OAuthFlow(context: context, audit: audit)
+        let notices = VenueNotices(context: context)
+        let oauth = OAuthFlow(context: context, audit: audit, notices: notices)
         module.queue(OAuthFlow.queue)
         module.job(OAuthFlow.refreshJob) { reference, job in try await oauth.runRefreshJob(reference, job: job) }
+        module.job(VenueNotices.job) { notice, job in try await notices.send(notice, job: job) }
         VenueSchemas.add(to: &module.routes)
-        VenuesAPI(context: context, audit: audit).addRoutes(to: &module.routes)
+        VenuesAPI(context: context, audit: audit, notices: notices).addRoutes(to: &module.routes)
         IntegrationsAPI(context: context, audit: audit, keys: APIKeyCheck(providers: context.providers), oauth: oauth)
             .addRoutes(to: &module.routes)
         OAuthAPI(context: context, flow: oauth).addRoutes(to: &module.routes)

@@ -1,12 +1,15 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PonteJobs
+import PonteProviders
 import PonteSandbox
 import PonteStore
+import Synchronization
 import Testing
 
 @testable import PonteServer
@@ -134,10 +137,41 @@ import Testing
         }
     }
 
+    /// What a venue's notice endpoint received.
+    final class Received: Sendable {
+        let requests = Mutex<[(headers: HTTPFields, body: [UInt8])]>([])
+    }
+
+    /// A venue's server on loopback that takes notices (answers 204), while `body` runs.
+    static func withNoticeReceiver(_ body: (_ url: String, _ received: Received) async throws -> Void) async throws {
+        let received = Received()
+        let router = Router()
+        router.post("notices") { request, _ -> HTTPResponse.Status in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            received.requests.withLock { $0.append((request.headers, Array(bytes.readableBytesView))) }
+            return .noContent
+        }
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { port.yield($0.localAddress?.port ?? 0) }, logger: quietLogger)
+        try await serving(app, trace: HarnessTrace(label: "notice receiver"), whenStopped: { port.finish() }) {
+            var iterator = ports.makeAsyncIterator()
+            let listening = try #require(await iterator.next())
+            try await body("http://127.0.0.1:\(listening)/notices", received)
+        }
+    }
+
     @Test(arguments: HubDatabase.available)
     func aDeniedAuthorizationEndsCleanlyAndThreeFailedRefreshesAreAnError(backend: HubDatabase) async throws {
         try await withHubHarness(backend) { hub in
-            let token = try await Self.venue(hub, "teatro-sul")
+          try await Self.withNoticeReceiver { noticeURL, received in
+            let created = try await hub.object(
+                .post, "/api/v1/venues", json: #"{"id": "teatro-sul", "name": "Teatro Sul", "webhook_url": "\#(noticeURL)"}"#)
+            let secret = try #require(created["webhook_secret"] as? String, "the notice secret is shown once, at creation")
+            #expect(secret.hasPrefix("whsec_"))
+            #expect(try await hub.object(.get, "/api/v1/venues/teatro-sul")["webhook_secret"] == nil, "and never again")
+            let token = VenuesFlowTests.token("venue_admin", venue: "teatro-sul")
             try await Self.withBrowser { browser in
                 // The venue's user says no at QuickBooks.
                 _ = try await Self.withBrowser { control in
@@ -183,7 +217,21 @@ import Testing
                 let events = try await hub.streamEvents(path: "/api/v1/streams/venue:teatro-sul/events")
                 #expect(events.map(\.type) == ["INTEGRATION_ERROR"])
                 #expect(events.first?.data["provider"] as? String == "quickbooks")
+
+                // The venue's server is told, signed as Standard Webhooks with the venue's secret.
+                try await hub.run()
+                let notices = received.requests.withLock { $0 }
+                #expect(notices.count == 1)
+                let notice = try #require(notices.first)
+                let messageID = try #require(notice.headers[HTTPField.Name("webhook-id")!])
+                let timestamp = try #require(notice.headers[HTTPField.Name("webhook-timestamp")!].flatMap { Int($0) })
+                let expected = try StandardWebhookSignature.signature(secret: secret, id: messageID, timestamp: timestamp, body: notice.body)
+                #expect(notice.headers[HTTPField.Name("webhook-signature")!] == expected)
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(notice.body)) as? [String: Any])
+                #expect(body["type"] as? String == "integration.error")
+                #expect((body["data"] as? [String: Any])?["provider"] as? String == "quickbooks")
             }
+          }
         }
     }
 

@@ -7,6 +7,7 @@ enum VenueSchemas {
             "Venue",
             .object([
                 "id": .string(), "name": .string(), "venue_type": .string(), "webhook_url": JSONSchema.string().optional,
+                "webhook_secret": JSONSchema.string("The whsec_ secret notices to webhook_url are signed with (Standard Webhooks); only in the answer that set the URL").optional,
                 "created_at": .timestamp(), "updated_at": .timestamp(),
             ]))
         routes.schema(

@@ -9,6 +9,7 @@ import PonteStore
 struct VenuesAPI: Sendable {
     let context: ModuleContext
     let audit: VenueAudit
+    let notices: VenueNotices
 
     func addRoutes(to routes: inout APIRoutes) {
         let tags = ["Venues"]
@@ -71,10 +72,11 @@ struct VenuesAPI: Sendable {
         let fields = try Self.validated(name: name, type: input.venueType ?? "venue", webhookURL: input.webhookURL)
         let venue = try await self.context.transaction { unit -> Venue in
             let at = VenuesStorage.timestamp(unit.now)
-            let venue = Venue(id: id, name: fields.name, venueType: fields.type, webhookURL: fields.webhookURL, createdAt: at, updatedAt: at)
+            var venue = Venue(id: id, name: fields.name, venueType: fields.type, webhookURL: fields.webhookURL, createdAt: at, updatedAt: at)
             guard try await VenuesStorage.insertVenue(venue, in: unit) else {
                 throw APIError.conflict("VENUE_EXISTS", "a venue \(id) already exists")
             }
+            if venue.webhookURL != nil { venue.webhookSecret = try await notices.makeSecret(venue: id, in: unit) }
             try await audit.record("venue.create", venue: id, by: AuditActor(context), in: unit)
             return venue
         }
@@ -113,9 +115,11 @@ struct VenuesAPI: Sendable {
             let fields = try Self.validated(name: input.name ?? venue.name, type: input.venueType ?? venue.venueType, webhookURL: webhook)
             venue.name = fields.name
             venue.venueType = fields.type
+            let hadURL = venue.webhookURL != nil
             venue.webhookURL = fields.webhookURL
             venue.updatedAt = VenuesStorage.timestamp(unit.now)
             try await VenuesStorage.updateVenue(venue, in: unit)
+            if !hadURL, venue.webhookURL != nil { venue.webhookSecret = try await notices.makeSecret(venue: id, in: unit) }
             try await audit.record("venue.update", venue: id, by: AuditActor(context), in: unit)
             return venue
         }

@@ -12,10 +12,12 @@ import PonteStore
 /// code and keeps the tokens encrypted; and refreshes — a job at each token's expiry minus 5
 /// minutes, or asked for — serialized across every process by a lease on the connection row,
 /// so that two processes never refresh one token at once and the newest refresh token is the
-/// one kept. Three failed refreshes in a row put the connection in `error` and tell the venue.
+/// one kept. Three failed refreshes in a row put the connection in `error` and tell the venue
+/// (its stream, and its webhook_url).
 struct OAuthFlow: Sendable {
     let context: ModuleContext
     let audit: VenueAudit
+    let notices: VenueNotices
 
     static let queue = "venues"
     static let refreshJob = JobKind<ConnectionReference>("venues.oauth.refresh", queue: queue, maxAttempts: 10)
@@ -240,9 +242,9 @@ struct OAuthFlow: Sendable {
             if failures >= Self.failuresBeforeError {
                 connection.status = .error
                 connection.healthStatus = .unhealthy
-                try await unit.append(
-                    to: "venue:\(connection.venueID)", type: "INTEGRATION_ERROR",
-                    data: IntegrationNotice(provider: connection.integrationType, status: connection.status, reason: reason, failures: failures, at: at))
+                let notice = IntegrationNotice(provider: connection.integrationType, status: connection.status, reason: reason, failures: failures, at: at)
+                try await unit.append(to: "venue:\(connection.venueID)", type: "INTEGRATION_ERROR", data: notice)
+                try await notices.enqueue(venue: connection.venueID, type: "integration.error", data: notice, in: unit)
             }
             try await VenuesStorage.saveConnection(connection, in: unit)
             try await VenuesStorage.releaseRefreshLease(id, in: unit)

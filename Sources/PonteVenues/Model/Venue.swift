@@ -8,6 +8,9 @@ struct Venue: Codable, Sendable, Equatable {
     var venueType: String
     /// Where the venue is told of what happens to its connections (Standard Webhooks).
     var webhookURL: String?
+    /// The secret notices are signed with: in the answer that set `webhook_url` only (it is
+    /// kept in the vault, never shown again).
+    var webhookSecret: String? = nil
     var createdAt: String
     var updatedAt: String
 
@@ -15,6 +18,7 @@ struct Venue: Codable, Sendable, Equatable {
         case id, name
         case venueType = "venue_type"
         case webhookURL = "webhook_url"
+        case webhookSecret = "webhook_secret"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
