@@ -27,14 +27,10 @@ struct OrdersDemoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
-    var database: String?
-
-    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
-    var logLevel = "error"
+    @OptionGroup var options: DemoOptions
 
     func run() async throws {
-        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+        try await DemoHub.run(database: options.database, logLevel: options.logLevel) { hub, sandbox, token in
             let demo = OrdersDemo(hub: hub, sandbox: sandbox, token: token)
             try await demo.waitUntilReady()
             try await demo.run()
@@ -56,18 +52,14 @@ struct KioskDemoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
-    var database: String?
+    @OptionGroup var options: DemoOptions
 
     @Option(help: "Where the demo's printer writes its ESC/POS bytes (default: a new file in the temporary directory, kept, to decode or send to a real printer).")
     var printerFile: String?
 
-    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
-    var logLevel = "error"
-
     func run() async throws {
         let printerFile = self.printerFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+        try await DemoHub.run(database: options.database, logLevel: options.logLevel) { hub, sandbox, token in
             let demo = KioskDemo(hub: hub, sandbox: sandbox, token: token, printerFile: printerFile ?? NSTemporaryDirectory() + "/kiosk-demo-\(UUID().uuidString).prn")
             try await demo.waitUntilReady()
             try await demo.run()
@@ -86,19 +78,24 @@ struct VenuesDemoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
-    var database: String?
-
-    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
-    var logLevel = "error"
+    @OptionGroup var options: DemoOptions
 
     func run() async throws {
-        try await DemoHub.run(database: database, logLevel: logLevel) { hub, sandbox, token in
+        try await DemoHub.run(database: options.database, logLevel: options.logLevel) { hub, sandbox, token in
             let demo = VenuesDemo(hub: hub, sandbox: sandbox, token: token)
             try await demo.waitUntilReady()
             try await demo.run()
         }
     }
+}
+
+/// What every demo takes: where its hub keeps its data, and how much the hub logs.
+struct DemoOptions: ParsableArguments {
+    @Option(help: "SQLite file path or postgres:// URL (default: a fresh SQLite file in a temporary directory).")
+    var database: String?
+
+    @Option(help: "The hub's log level, written to stderr (default error: only the timeline is printed).")
+    var logLevel = "error"
 }
 
 /// A hub with its workers and the sandbox in this process, for a demo.

@@ -7,7 +7,8 @@ import Testing
 @testable import PonteServer
 
 /// How a hub process finds the credential vault's keys, shows them in `config check`, and
-/// reloads them on SIGHUP.
+/// reloads them (what SIGHUP does; tests/venues/vault_rotation_test.py sends the signal to a
+/// real `ponte serve`, whose reads of re-encrypted records need the reloaded ring).
 @Suite struct VaultWiringTests {
     static let v1 = "v1:" + Data(repeating: 1, count: 32).base64EncodedString()
     static let v2 = "v2:" + Data(repeating: 2, count: 32).base64EncodedString()
@@ -51,7 +52,7 @@ import Testing
         #expect(FileManager.default.contents(atPath: path) == first)
     }
 
-    @Test func sighupReloadsAKeyFileAndKeepsTheRingWhenTheFileIsBroken() async throws {
+    @Test func reloadingTakesTheKeyFileAgainAndKeepsTheRingWhenTheFileIsBroken() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = directory.path + "/keys"

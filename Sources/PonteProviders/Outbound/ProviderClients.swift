@@ -64,7 +64,7 @@ public struct ProviderClients: Sendable {
     public let transports: [String: ProviderHTTPClient]
     /// Stripe's transport whether or not the hub has a key of its own, for calls with others'
     /// keys (a venue's connected account).
-    public let stripeTransport: ProviderHTTPClient
+    private let stripeTransport: ProviderHTTPClient
     private let stripeAPIVersion: String?
     private let oauthApps: [OAuthApp.Provider: OAuthApp]
     private let httpClient: HTTPClient

@@ -8,7 +8,7 @@ import _CryptoExtras
 /// ES256 only — so `alg: none`, HS256 signed with a public key, and any other algorithm fail.
 /// `exp` is required; `nbf`, and `iss` / `aud` when configured, are checked.
 public struct IdentityProviderTokens: Sendable {
-    enum PublicKey: @unchecked Sendable {
+    enum PublicKey: Sendable {
         case rsa(_RSA.Signing.PublicKey)
         case p256(P256.Signing.PublicKey)
 

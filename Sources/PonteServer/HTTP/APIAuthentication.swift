@@ -25,14 +25,18 @@ struct APIAuthentication: Sendable {
         for authenticator in authenticators {
             if let caller = try await authenticator(token) { return caller }
         }
+        func caller(subject: String, role: String, venueID: String?) -> Caller {
+            Caller(subject: subject, role: role, scopes: venueID.map { [Caller.venueScope: $0] } ?? [:])
+        }
         do {
             let claims = try tokens.verify(token, now: now())
-            return Caller(subject: claims.sub, role: claims.role, scopes: claims.venueID.map { [Caller.venueScope: $0] } ?? [:])
-        } catch .unsupportedAlgorithm where identityProvider != nil {
+            return caller(subject: claims.sub, role: claims.role, venueID: claims.venueID)
+        } catch .unsupportedAlgorithm(let algorithm) {
             // Not one of the hub's own (HS256): the identity provider's, if it signed it.
+            guard let identityProvider else { throw APIError.unauthorized(AdminTokens.Rejection.unsupportedAlgorithm(algorithm).description) }
             do {
-                let claims = try identityProvider!.verify(token, now: now())
-                return Caller(subject: claims.sub, role: claims.role, scopes: claims.venueID.map { [Caller.venueScope: $0] } ?? [:])
+                let claims = try identityProvider.verify(token, now: now())
+                return caller(subject: claims.sub, role: claims.role, venueID: claims.venueID)
             } catch {
                 throw APIError.unauthorized("\(error)")
             }

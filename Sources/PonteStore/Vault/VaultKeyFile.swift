@@ -34,11 +34,8 @@ extension VaultKeyRing {
 
 /// The data directory's key file, created on first use.
 private enum VaultKeyFile {
-    static let environmentKeys = VaultKeyRing.environmentKeys
-    static let environmentKeyFile = VaultKeyRing.environmentKeyFile
-
     static func loadOrCreate(in dataDirectory: String) throws -> (ring: VaultKeyRing, createdFile: String?) {
-        let advice = "set \(environmentKeys) or \(environmentKeyFile), or fix the data directory"
+        let advice = "set \(VaultKeyRing.environmentKeys) or \(VaultKeyRing.environmentKeyFile), or fix the data directory"
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -60,7 +57,7 @@ private enum VaultKeyFile {
             return (try VaultKeyRing.parse(String(decoding: content, as: UTF8.self), source: source), path)
         }
         guard errno == EEXIST else {
-            throw VaultError("cannot create \(source) (errno \(errno)); set \(environmentKeys) or \(environmentKeyFile), or fix the data directory's permissions")
+            throw VaultError("cannot create \(source) (errno \(errno)); \(advice)'s permissions")
         }
         // Another process may have created it an instant ago: wait briefly for its content.
         var lastError: (any Error)?

@@ -288,8 +288,7 @@ struct IntegrationsAPI: Sendable {
         } catch let error as OAuthFlow.RefreshFailed {
             failure = "the token could not be refreshed: \(error)"
         }
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int((ContinuousClock.now - started).microseconds / 1000)
         let (id, outcome) = (connection.id, failure)
         try await self.context.transaction { unit in
             let failure = outcome

@@ -300,7 +300,7 @@ struct OAuthFlow: Sendable {
     }
 
     static func hash(_ state: String) -> String {
-        SHA256.hash(data: Array(state.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Array(state.utf8)))
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
